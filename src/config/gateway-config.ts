@@ -1,0 +1,165 @@
+/**
+ * The resolved configuration every layer receives: grouped by layer, in whole units (milliseconds and bytes),
+ * with derived values (effective auth mode, bind host, strategy) computed once here instead of in each caller.
+ */
+import { defaults } from './defaults.ts';
+import type { authModes, SettingValues, strategies } from './settings-table.ts';
+
+export type AuthMode = (typeof authModes)[number];
+export type Strategy = (typeof strategies)[number];
+
+export interface GatewayConfig {
+  readonly dataDir: string;
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly allowLanAccess: boolean;
+    readonly bodyLimitBytes: number;
+    readonly heartbeatIntervalMs: number;
+    readonly allowRemoteImages: boolean;
+  };
+  readonly auth: {
+    readonly mode: AuthMode;
+    /** `auto` resolved: all_except_health with LAN access, else off. */
+    readonly effectiveMode: Exclude<AuthMode, 'auto'>;
+    readonly apiKey: string;
+    /** The admin password, or the API key when no password is set (the reference's fallback). */
+    readonly adminSecret: string;
+    readonly adminPasswordSet: boolean;
+    readonly metricsOpen: boolean;
+    readonly failuresBeforeThrottle: number;
+  };
+  readonly upstream: {
+    readonly endpoints: readonly string[];
+    readonly connectTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly chunkGapTimeoutMs: number;
+    readonly totalTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly clientVersion: string;
+    readonly userAgent: string;
+  };
+  readonly google: {
+    readonly tokenUrl: string;
+    readonly authUrl: string;
+    readonly userinfoUrl: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly oauthClientKey: string;
+    readonly timeoutMs: number;
+    readonly userAgent: string;
+  };
+  readonly pool: {
+    readonly strategy: Strategy;
+    readonly maxWaitSeconds: number;
+    readonly maxAttempts: number;
+    readonly requestDeadlineMs: number;
+    readonly stickyTtlSeconds: number;
+    readonly refreshMarginSeconds: number;
+    readonly circuitBreakerEnabled: boolean;
+    readonly backoffStepsSeconds: readonly number[];
+    readonly poisonThreshold: number;
+  };
+  readonly quota: {
+    readonly refreshIntervalMs: number;
+    readonly refreshConcurrency: number;
+    readonly protectionEnabled: boolean;
+    readonly protectionThresholdPercentage: number;
+    readonly protectionMonitoredModels: readonly string[];
+  };
+  readonly models: {
+    readonly customMapping: Readonly<Record<string, string>>;
+    readonly backgroundTaskDowngrade: boolean;
+    readonly backgroundTaskModel: string;
+  };
+  readonly logging: { readonly level: string; readonly retentionDays: number; readonly maxTotalBytes: number };
+  readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
+}
+
+const secondsToMs = (seconds: number): number => Math.round(seconds * 1000);
+
+export function buildGatewayConfig(dataDir: string, values: SettingValues): GatewayConfig {
+  const effectiveMode =
+    values.authMode === 'auto' ? (values.allowLanAccess ? 'all_except_health' : 'off') : values.authMode;
+  const adminPassword = values.adminPassword ?? '';
+  const platform =
+    process.platform === 'darwin'
+      ? 'Macintosh; Intel Mac OS X 10_15_7'
+      : process.platform === 'win32'
+        ? 'Windows NT 10.0; Win64; x64'
+        : 'X11; Linux x86_64';
+  const version = defaults.upstream.clientVersion;
+  return {
+    dataDir,
+    server: {
+      host: values.host ?? (values.allowLanAccess ? '0.0.0.0' : defaults.server.host),
+      port: values.port,
+      allowLanAccess: values.allowLanAccess,
+      bodyLimitBytes: values.bodyLimitBytes,
+      heartbeatIntervalMs: secondsToMs(values.heartbeatIntervalSeconds),
+      allowRemoteImages: values.allowRemoteImages,
+    },
+    auth: {
+      mode: values.authMode,
+      effectiveMode,
+      apiKey: values.apiKey,
+      adminSecret: adminPassword !== '' ? adminPassword : values.apiKey,
+      adminPasswordSet: adminPassword !== '',
+      metricsOpen: values.metricsOpen,
+      failuresBeforeThrottle: defaults.auth.failuresBeforeThrottle,
+    },
+    upstream: {
+      endpoints: values.upstreamEndpoints,
+      connectTimeoutMs: secondsToMs(defaults.upstream.connectTimeoutSeconds),
+      headersTimeoutMs: secondsToMs(values.headersTimeoutSeconds),
+      chunkGapTimeoutMs: secondsToMs(values.chunkGapTimeoutSeconds),
+      totalTimeoutMs: secondsToMs(values.requestTimeoutSeconds),
+      keepAliveTimeoutMs: secondsToMs(defaults.upstream.keepAliveTimeoutSeconds),
+      clientVersion: version,
+      userAgent: `Antigravity/${version} (${platform}) Chrome/132.0.6834.160 Electron/39.2.3`,
+    },
+    google: {
+      tokenUrl: values.oauthTokenUrl,
+      authUrl: values.oauthAuthUrl,
+      userinfoUrl: values.userinfoUrl,
+      clientId: values.oauthClientId,
+      clientSecret: values.oauthClientSecret,
+      oauthClientKey: defaults.google.oauthClientKey,
+      timeoutMs: secondsToMs(defaults.google.timeoutSeconds),
+      userAgent: `vscode/1.X.X (Antigravity/${version})`,
+    },
+    pool: {
+      strategy: values.strategy ?? (values.schedulingMode === 'PerformanceFirst' ? 'round-robin' : 'sticky'),
+      maxWaitSeconds: values.maxWaitSeconds,
+      maxAttempts: values.maxAttempts,
+      requestDeadlineMs: secondsToMs(values.requestDeadlineSeconds),
+      stickyTtlSeconds: values.stickyTtlSeconds,
+      refreshMarginSeconds: values.refreshMarginSeconds,
+      circuitBreakerEnabled: values.circuitBreakerEnabled,
+      backoffStepsSeconds: values.backoffStepsSeconds,
+      poisonThreshold: values.poisonThreshold,
+    },
+    quota: {
+      refreshIntervalMs: secondsToMs(values.quotaRefreshIntervalMinutes * 60),
+      refreshConcurrency: defaults.quota.refreshConcurrency,
+      protectionEnabled: values.quotaProtectionEnabled,
+      protectionThresholdPercentage: values.quotaProtectionThreshold,
+      protectionMonitoredModels: values.quotaProtectionModels,
+    },
+    models: {
+      customMapping: values.customMapping,
+      backgroundTaskDowngrade: values.backgroundTaskDowngrade,
+      backgroundTaskModel: values.backgroundTaskModel,
+    },
+    logging: {
+      level: values.logLevel,
+      retentionDays: defaults.logging.retentionDays,
+      maxTotalBytes: defaults.logging.maxTotalBytes,
+    },
+    requestLog: {
+      enabled: values.enableLogging,
+      maxAgeDays: values.requestLogMaxAgeDays,
+      maxRows: values.requestLogMaxRows,
+    },
+  };
+}
