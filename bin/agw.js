@@ -11,4 +11,5 @@ if (major < 24) {
 }
 const { existsSync } = await import('node:fs');
 const built = new URL('../dist/src/cli/main.js', import.meta.url);
-await import(existsSync(built) ? built.href : new URL('../src/cli/main.ts', import.meta.url).href);
+const entry = await import(existsSync(built) ? built.href : new URL('../src/cli/main.ts', import.meta.url).href);
+process.exitCode = await entry.runCli(process.argv.slice(2));

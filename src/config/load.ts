@@ -134,3 +134,11 @@ export function configFromObject(
 export function isInteractiveTerminal(): boolean {
   return process.stdout.isTTY === true;
 }
+
+/** Which environment variable (if any) currently overrides a setting; for `agw config get` and the admin API. */
+export function overridingVariable(
+  variables: readonly string[],
+  environment: Environment = process.env,
+): string | undefined {
+  return variables.find((name) => (environment[name] ?? '').trim() !== '');
+}
