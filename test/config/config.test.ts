@@ -152,3 +152,13 @@ test('hot reload: a change to the file reaches subscribers; an invalid file keep
     live.close();
   }
 });
+
+test('docs/configuration.md documents every setting with its environment variables', async () => {
+  const { settingsTable } = await import('../../src/config/settings-table.ts');
+  const document = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  for (const definition of Object.values(settingsTable)) {
+    const row = document.split('\n').find((line) => line.startsWith(`| \`${definition.path}\` |`));
+    assert.ok(row, `${definition.path} is documented`);
+    for (const variable of definition.env) assert.ok(row.includes(`\`${variable}\``), `${variable} is documented`);
+  }
+});
