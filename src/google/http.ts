@@ -1,0 +1,139 @@
+/**
+ * The HTTP plumbing of the Google auth and management calls: one shared keep-alive undici Agent (the reference
+ * built a new client per call, weakness 7), a per-call time budget, the caller's AbortSignal, and NO retries —
+ * the pool's rotation loop is the only retry loop.
+ */
+import { Agent, type Dispatcher, request } from 'undici';
+
+let sharedAgent: Agent | undefined;
+
+/** The process-wide Agent for Google auth/quota calls; created on first use. */
+export function getSharedGoogleAgent(): Agent {
+  sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connections: 16, allowH2: false });
+  return sharedAgent;
+}
+
+/** Closes the shared Agent (at shutdown, and between tests). */
+export async function closeSharedGoogleAgent(): Promise<void> {
+  const agent = sharedAgent;
+  sharedAgent = undefined;
+  if (agent) await agent.close();
+}
+
+export interface HttpCallOptions {
+  /** Whole-call budget, milliseconds. */
+  timeoutMs: number;
+  userAgent: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  dispatcher?: Dispatcher | undefined;
+}
+
+export interface HttpResult {
+  status: number;
+  text: string;
+}
+
+/**
+ * Why a call produced no HTTP status. The message names only the failure kind and the host — never a body,
+ * header or query — so it is safe to put into errors.
+ */
+export class TransportError extends Error {
+  readonly kind: 'timeout' | 'network' | 'aborted';
+  constructor(kind: 'timeout' | 'network' | 'aborted', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransportError';
+    this.kind = kind;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+async function send(
+  url: string,
+  method: 'GET' | 'POST',
+  body: string | undefined,
+  options: HttpCallOptions,
+): Promise<HttpResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    const response = await request(url, {
+      method,
+      headers: { 'user-agent': options.userAgent, ...options.headers },
+      body: body ?? null,
+      signal,
+      dispatcher: options.dispatcher ?? getSharedGoogleAgent(),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    return { status: response.statusCode, text: await response.body.text() };
+  } catch (error) {
+    const host = hostOf(url);
+    if (options.signal?.aborted) throw new TransportError('aborted', `The call to ${host} was cancelled`);
+    const code = errorCode(error);
+    if (timeout.aborted || code?.includes('TIMEOUT')) {
+      throw new TransportError('timeout', `No answer from ${host} within ${options.timeoutMs} ms`);
+    }
+    throw new TransportError('network', `Could not reach ${host} (${code ?? 'network error'})`, { cause: error });
+  }
+}
+
+/** POSTs an `application/x-www-form-urlencoded` body; resolves with any status, throws TransportError. */
+export function postForm(url: string, fields: Record<string, string>, options: HttpCallOptions): Promise<HttpResult> {
+  return send(url, 'POST', new URLSearchParams(fields).toString(), {
+    ...options,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+  });
+}
+
+/** POSTs a JSON body; resolves with any status, throws TransportError. */
+export function postJson(url: string, body: unknown, options: HttpCallOptions): Promise<HttpResult> {
+  return send(url, 'POST', JSON.stringify(body), {
+    ...options,
+    headers: { 'content-type': 'application/json', ...options.headers },
+  });
+}
+
+/** GETs a URL; resolves with any status, throws TransportError. */
+export function getText(url: string, options: HttpCallOptions): Promise<HttpResult> {
+  return send(url, 'GET', undefined, options);
+}
+
+/** Parses JSON, answering undefined instead of throwing. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Shortens an upstream body for an error message (Google's error bodies carry no secrets; length is bounded). */
+export function excerpt(text: string, limit = 500): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= limit ? flat : `${flat.slice(0, limit - 3)}...`;
+}
+
+/** Removes every given secret from a text, for bodies that might echo what was sent. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let result = text;
+  for (const secret of secrets) if (secret && secret.length >= 4) result = result.split(secret).join('[redacted]');
+  return result;
+}
