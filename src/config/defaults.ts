@@ -30,12 +30,13 @@ export const defaults = {
       'https://daily-cloudcode-pa.googleapis.com/v1internal',
       'https://cloudcode-pa.googleapis.com/v1internal',
     ],
-    /** Seconds to establish TCP+TLS; Google answers in well under a second when reachable. */
-    connectTimeoutSeconds: 20,
+    /** Seconds to establish TCP+TLS; a handshake takes milliseconds, so 10 s means "try the next endpoint". */
+    connectTimeoutSeconds: 10,
     /** Seconds until response headers; thinking models can take long before the first byte, so generous. */
     headersTimeoutSeconds: 120,
-    /** Seconds of silence allowed between two stream chunks before the stream is declared stalled. */
-    chunkGapTimeoutSeconds: 300,
+    /** Seconds of silence allowed between two stream chunks before the stream is declared stalled; heartbeats
+     * keep the client connected meanwhile, so this only has to catch a dead upstream. */
+    chunkGapTimeoutSeconds: 120,
     /** Seconds for a whole upstream exchange, stream included (the reference's proxy.request_timeout key). */
     totalTimeoutSeconds: 1800,
     /** Seconds an idle keep-alive socket is kept; below Google's own idle timeout. */
@@ -51,8 +52,10 @@ export const defaults = {
     clientId: '1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com',
     clientSecret: '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',
     oauthClientKey: 'antigravity_enterprise',
-    /** Seconds for one OAuth / quota call. */
+    /** Seconds for one OAuth call: far below the reference's 60 s, which outlived the request needing the token. */
     timeoutSeconds: 30,
+    /** Seconds for one loadCodeAssist / onboardUser / quota call (small JSON calls). */
+    codeAssistTimeoutSeconds: 15,
   },
   pool: {
     /** Sticky keeps a conversation on one account (prompt-cache affinity); new sessions go quota-aware. */

@@ -46,25 +46,8 @@ export const defaultGoogleScopes: readonly string[] = [
   'https://www.googleapis.com/auth/experimentsandconfigs',
 ];
 
-/**
- * Defaults the config layer should use. Numbers carry their unit in the name.
- * - auth calls: 30 s — a refresh usually answers in well under a second; 30 s leaves room for a slow network
- *   while staying far below the reference's 60 s, which outlived the request that needed the token.
- * - management calls: 15 s, as the reference (loadCodeAssist and quota are small JSON calls).
- * - onboarding: 5 polls 2 s apart — Google's onboarding operation normally completes within a few seconds.
- */
+/** Onboarding polls: Google's onboarding operation normally completes within a few seconds. */
 export const googleDefaults = {
-  tokenUrl: 'https://oauth2.googleapis.com/token',
-  authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
-  userinfoUrl: 'https://www.googleapis.com/oauth2/v2/userinfo',
-  oauthClientKey: 'antigravity_enterprise',
-  authTimeoutMs: 30_000,
-  codeAssistTimeoutMs: 15_000,
   onboardPollAttempts: 5,
   onboardPollIntervalMs: 2_000,
-  codeAssistEndpoints: [
-    'https://daily-cloudcode-pa.sandbox.googleapis.com/v1internal',
-    'https://daily-cloudcode-pa.googleapis.com/v1internal',
-    'https://cloudcode-pa.googleapis.com/v1internal',
-  ],
 } as const;

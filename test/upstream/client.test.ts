@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
 import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.ts';
-import { type UpstreamSettings, upstreamDefaults } from '../../src/upstream/settings.ts';
+import type { UpstreamSettings } from '../../src/upstream/settings.ts';
 
 interface TestServer {
   base: string;
@@ -73,7 +73,10 @@ async function refusedBase(): Promise<string> {
 
 function client(endpoints: string[], overrides: Partial<UpstreamSettings> = {}): UpstreamClient {
   const created = createUpstreamClient({
-    ...upstreamDefaults,
+    userAgent: 'Antigravity/4.3.0 (X11; Linux x86_64) Chrome/132.0.6834.160 Electron/39.2.3',
+    clientVersion: '4.3.0',
+    keepAliveTimeoutMs: 60_000,
+    connections: 64,
     endpoints,
     connectTimeoutMs: 2_000,
     headersTimeoutMs: 5_000,
