@@ -47,6 +47,7 @@ export interface GatewayConfig {
     readonly clientSecret: string;
     readonly oauthClientKey: string;
     readonly timeoutMs: number;
+    readonly codeAssistTimeoutMs: number;
     readonly userAgent: string;
   };
   readonly pool: {
@@ -126,6 +127,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       clientSecret: values.oauthClientSecret,
       oauthClientKey: defaults.google.oauthClientKey,
       timeoutMs: secondsToMs(defaults.google.timeoutSeconds),
+      codeAssistTimeoutMs: secondsToMs(defaults.google.codeAssistTimeoutSeconds),
       userAgent: `vscode/1.X.X (Antigravity/${version})`,
     },
     pool: {
