@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { getStoredSetting, setSettingFromText } from '../../config/edit.ts';
 import { loadConfig, overridingVariable, readConfigObject, readPath, resolveDataDir } from '../../config/load.ts';
 import { type SettingDefinition, settingByPath, settingsTable } from '../../config/settings-table.ts';
-import { maskSecret } from '../mask.ts';
+import { maskSecret } from '../../telemetry/redaction.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
 
