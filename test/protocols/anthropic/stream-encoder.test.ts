@@ -164,8 +164,9 @@ describe('stream encoder behaviour', () => {
       }),
       [],
     );
-    const first = parseSse(encoder.push({ type: 'text-delta', text: 'a' }).join(''))[0];
-    assert.equal((first?.data['message'] as { usage: { input_tokens: number } }).usage.input_tokens, 7);
+    const [first] = parseSse(encoder.push({ type: 'text-delta', text: 'a' }).join(''));
+    assert.ok(first !== undefined);
+    assert.equal((first.data['message'] as { usage: { input_tokens: number } }).usage.input_tokens, 7);
   });
 
   test('inline images become markdown data URIs in a text block', () => {
