@@ -139,7 +139,8 @@ function parseWith<Schema extends z.ZodType<{ messages: AnthropicMessage[] }>>(
   rejectUnknownBlocks(body);
   const result = schema.safeParse(body);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const first = result.error.issues[0];
+    const issue = first === undefined ? undefined : deepestIssue(first);
     const field = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
     const reason = issue?.message ?? 'invalid';
     throw new GatewayError('AGW_INVALID_REQUEST', `Invalid request body: ${field}: ${reason}`, {
@@ -148,6 +149,28 @@ function parseWith<Schema extends z.ZodType<{ messages: AnthropicMessage[] }>>(
   }
   if (options.allowUrlSources !== true) rejectUrlSources(result.data);
   return result.data;
+}
+
+interface FlatIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * A union (string or block array) reports only "Invalid input" at its own path; the branch that got furthest names
+ * the actual bad field, which is what a client needs to see.
+ */
+function deepestIssue(issue: z.core.$ZodIssue): FlatIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { path: issue.path, message: issue.message };
+  let best: FlatIssue = { path: issue.path, message: issue.message };
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const candidate = deepestIssue(inner);
+      const path = [...issue.path, ...candidate.path];
+      if (path.length > best.path.length) best = { path, message: candidate.message };
+    }
+  }
+  return best;
 }
 
 /** Gives unknown block types a clear message instead of zod's generic discriminator error. */
