@@ -1,0 +1,70 @@
+/**
+ * The upstream rejects a request whose thought signatures it cannot verify (stale cache, a signature from another
+ * account, a conversation edited by the client). Such a request is retried exactly once without any thinking; the
+ * guard below owns the "once" so no caller can forget to set a flag (weakness 1 of the reference).
+ */
+import type { CanonicalRequest } from '../canonical/types.ts';
+import { familyOf } from './family.ts';
+import { stripThinking } from './thinking-parts.ts';
+
+const signatureErrorMarkers = [
+  'invalid `signature`',
+  'invalid signature',
+  'thinking.signature',
+  'thinking.thinking',
+  'corrupted thought signature',
+  'thought_signature',
+  'thoughtsignature',
+  'expected `thinking`',
+  "expected 'thinking'",
+  'must be `thinking`',
+  "must be 'thinking'",
+  'found `text`',
+  "found 'text'",
+];
+
+/** Whether an upstream answer is a rejection of the request's thinking signatures (always a 400). */
+export function isSignatureError(status: number, bodyText: string): boolean {
+  if (status !== 400) return false;
+  const text = bodyText.toLowerCase();
+  return signatureErrorMarkers.some((marker) => text.includes(marker));
+}
+
+/**
+ * A copy of `request` without thought parts, signatures or thinking configuration. Gemini function calls get the
+ * skip-validation sentinel instead of their signature.
+ */
+export function withoutThinking<Request extends CanonicalRequest>(request: Request): Request {
+  const family = familyOf(request.upstreamModel);
+  const { thinkingConfig: _thinking, ...generationConfig } = request.request.generationConfig ?? {};
+  const gemini = { ...request.request, contents: stripThinking(request.request.contents, family) };
+  if (request.request.generationConfig !== undefined) gemini.generationConfig = generationConfig;
+  const result: Request = { ...request, request: gemini };
+  if ('thinkingEnabled' in result) (result as { thinkingEnabled: boolean }).thinkingEnabled = false;
+  return result;
+}
+
+export interface SignatureRetryGuard {
+  /**
+   * The request to retry with when `status`/`bodyText` is a signature error and no signature retry happened yet for
+   * this client request; undefined otherwise (the error is then the client's answer).
+   */
+  retryFor<Request extends CanonicalRequest>(request: Request, status: number, bodyText: string): Request | undefined;
+  /** Whether the one signature retry has been used. */
+  readonly retried: boolean;
+}
+
+/** One guard per client request: it hands out at most one thinking-free retry. */
+export function createSignatureRetryGuard(): SignatureRetryGuard {
+  let retried = false;
+  return {
+    retryFor(request, status, bodyText) {
+      if (retried || !isSignatureError(status, bodyText)) return undefined;
+      retried = true;
+      return withoutThinking(request);
+    },
+    get retried() {
+      return retried;
+    },
+  };
+}
