@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from '../telemetry/log-port.ts';
 import { compareByLastUsedThenEmail, listAccountFileIds, readAccountFile } from './account-files.ts';
-import { loadIndexRepairing, type RepairContext, readIndexFile, syncSummary } from './account-index.ts';
+import { emptyIndex, loadIndexRepairing, type RepairContext, readIndexFile, syncSummary } from './account-index.ts';
 import {
   type Account,
   type AccountIndex,
@@ -164,6 +164,7 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
         let index: AccountIndex;
         const read = await readIndexFile(dataDir);
         if (read.kind === 'ok') index = read.index;
+        else if (read.kind === 'missing' && (await listAccountFileIds(dataDir)).length === 0) index = emptyIndex();
         else index = await locked(() => loadIndexRepairing(repairContext));
         const accounts: Account[] = [];
         const problems: StoreProblem[] = [];
