@@ -54,7 +54,7 @@ test('a data directory written by the reference system loads as it is', async ()
   assert.equal(e?.token.project_id, '');
   assert.deepEqual(await readFile(join(dataDir, 'accounts.json')), before, 'reading writes nothing');
   const config = await readConfigFile(dataDir);
-  assert.equal((config.raw?.['proxy'] as Record<string, unknown>)['port'], 8045);
+  assert.equal((config.raw?.['proxy'] as Record<string, unknown> | undefined)?.['port'], 8045);
 });
 
 test('re-adding the invalid_grant account re-enables it, and the directory stays readable by the reference', async () => {
