@@ -174,7 +174,7 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
           seen.add(entry.id);
           if (!isSafeAccountId(entry.id)) {
             problems.push({
-              file: indexPath(dataDir),
+              file: 'accounts.json',
               message: `the index lists an unusable id ${JSON.stringify(entry.id)}`,
             });
             continue;

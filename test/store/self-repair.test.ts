@@ -192,4 +192,29 @@ describe('corrupt and stray account files', () => {
       (error: unknown) => GatewayError.is(error) && error.code === 'AGW_STORE_IO',
     );
   });
+
+  test('re-adding an account whose file vanished recreates it under the same id', async () => {
+    const { dataDir } = await seeded();
+    await import('node:fs/promises').then((fs) => fs.rm(join(dataDir, 'accounts', 'id-0002.json')));
+    const logger = createRecordingLogger();
+    const store = openAccountStore(dataDir, { logger, randomId: sequentialIds('new') });
+    const { account, outcome } = await store.upsert({ email: 'b@x', token: token('b2', 'rb2') });
+    assert.equal(outcome, 'added');
+    assert.equal(account.id, 'id-0002');
+    assert.ok(logger.lines.some((line) => /file missing, recreating/.test(line.message)));
+    const { accounts, problems } = await store.list();
+    assert.equal(accounts.length, 3);
+    assert.deepEqual(problems, []);
+  });
+
+  test('an index entry with a path-like id is reported, never followed', async () => {
+    const { dataDir } = await seeded();
+    const index = JSON.parse(await readFile(join(dataDir, 'accounts.json'), 'utf8'));
+    index.accounts.push({ id: '../../outside', email: 'evil@x', created_at: 1, last_used: 1 });
+    await writeFile(join(dataDir, 'accounts.json'), JSON.stringify(index));
+    const { accounts, problems } = await openAccountStore(dataDir).list();
+    assert.equal(accounts.length, 3);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]?.file, 'accounts.json');
+  });
 });
