@@ -144,7 +144,7 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
   }
 
   async function findIdByEmail(index: AccountIndex, email: string): Promise<string | undefined> {
-    const listed = index.accounts.find((entry) => entry.email === email);
+    const listed = index.accounts.find((entry) => entry.email === email && isSafeAccountId(entry.id));
     if (listed !== undefined) return listed.id;
     // Files missing from the index still count, or a re-add would create a duplicate.
     const known = new Set(index.accounts.map((entry) => entry.id));
