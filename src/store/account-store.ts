@@ -125,7 +125,12 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
   async function updateLocked(id: string, mutate: AccountMutation): Promise<Account> {
     const stored = await readExisting(id);
     const draft = structuredClone(stored);
-    const result = mutate(draft) ?? draft;
+    let result: Account;
+    try {
+      result = mutate(draft) ?? draft;
+    } catch (error) {
+      throw new CallerError(error);
+    }
     const checked = accountSchema.safeParse(result);
     if (!checked.success) {
       const paths = checked.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
@@ -420,10 +425,19 @@ function corrupt(file: string, message: string): GatewayError {
   );
 }
 
+/** Carries an error thrown by a caller's mutation past asStoreError unchanged. */
+class CallerError {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
 async function asStoreError<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    if (error instanceof CallerError) throw error.error;
     if (GatewayError.is(error)) throw error;
     throw new GatewayError('AGW_STORE_IO', `the data directory could not be read or written: ${String(error)}`, {
       cause: error,

@@ -208,6 +208,13 @@ describe('account store', () => {
       store.update(account.id, (draft) => ({ ...draft, id: 'other' })),
       isGatewayError('AGW_INTERNAL'),
     );
+    const mine = new Error('caller failure');
+    await assert.rejects(
+      store.update(account.id, () => {
+        throw mine;
+      }),
+      (error: unknown) => error === mine,
+    );
     const labelled = await store.update(account.id, (draft) => {
       draft.custom_label = 'work';
       draft.protected_models = ['claude-sonnet-4-6'];
