@@ -258,13 +258,13 @@ function stopReason(finish: { reason: FinishReason; rawReason: string }, sawTool
   return 'end_turn';
 }
 
-/** Output includes thinking tokens: they are generated and billed like any other output (weakness 19). */
+/** Canonical output tokens already include thinking tokens (the decoder adds them; weakness 19). */
 function anthropicUsage(usage: CanonicalUsage | undefined): AnthropicUsage {
   if (usage === undefined)
     return { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
   return {
     input_tokens: Math.max(0, usage.inputTokens - usage.cachedTokens),
-    output_tokens: usage.outputTokens + usage.thoughtTokens,
+    output_tokens: usage.outputTokens,
     cache_read_input_tokens: usage.cachedTokens,
     cache_creation_input_tokens: 0,
   };

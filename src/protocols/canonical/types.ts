@@ -86,7 +86,9 @@ export type FinishReason = 'stop' | 'max-tokens' | 'safety' | 'tool-calls' | 'er
 
 export interface CanonicalUsage {
   inputTokens: number;
+  /** Everything generated, thinking included (OpenAI's completion_tokens and Anthropic's output_tokens both count it). */
   outputTokens: number;
+  /** The thinking part of outputTokens. */
   thoughtTokens: number;
   cachedTokens: number;
   totalTokens: number;
