@@ -2,6 +2,7 @@
  * The `agw` command line. This is the only module that parses argv; each command lives in commands/.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAccountCommands } from './commands/accounts.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import type { GlobalOptions } from './commands/global-options.ts';
 import { exitCodes, reportError } from './output.ts';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run agw --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  registerAccountCommands(program, globals);
   registerConfigCommands(program, globals);
   return program;
 }

@@ -4,10 +4,9 @@
  * keeps every key agw does not know (the reference system's other settings survive a round trip).
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { GatewayError } from '../errors/catalogue.ts';
-import { withDataDirLock, writeJsonAtomic } from '../store/atomic-file.ts';
-import { configFileName, configFromObject, readConfigObject, readPath } from './load.ts';
+import { updateConfigFile } from '../store/config-file.ts';
+import { configFromObject, readConfigObject, readPath } from './load.ts';
 import { type SettingDefinition, settingByPath, settingsTable } from './settings-table.ts';
 
 /** The reference's key format: `sk-` + 32 hex characters. */
@@ -56,13 +55,12 @@ export async function updateSettings(
   changes: Readonly<Record<string, unknown>>,
 ): Promise<Record<string, unknown>> {
   for (const path of Object.keys(changes)) requireSetting(path);
-  return withDataDirLock(dataDir, async () => {
-    const current = (await readConfigObject(dataDir)) ?? {};
+  return updateConfigFile(dataDir, (current) => {
     const next = structuredClone(current);
     for (const [path, value] of Object.entries(changes)) writePath(next, path, value);
-    // Validate the file alone (no environment), so an invalid value cannot hide behind an override.
+    // Validate the file alone (no environment), so an invalid value cannot hide behind an override; throwing
+    // here leaves the file untouched.
     configFromObject(dataDir, next, {}, {});
-    await writeJsonAtomic(join(dataDir, configFileName), next);
     return next;
   });
 }
@@ -83,18 +81,16 @@ export async function getStoredSetting(dataDir: string, path: string): Promise<u
  * stable across restarts. An existing file is left alone, except that a missing or empty api_key is filled in.
  */
 export async function ensureConfigFile(dataDir: string): Promise<void> {
-  await withDataDirLock(dataDir, async () => {
-    const current = await readConfigObject(dataDir);
-    if (
-      current !== undefined &&
-      typeof readPath(current, 'proxy.api_key') === 'string' &&
-      readPath(current, 'proxy.api_key') !== ''
-    ) {
-      return;
-    }
-    const next = structuredClone(current ?? referenceRequiredKeys());
+  const hasKey = (raw: Record<string, unknown> | undefined): boolean => {
+    const key = readPath(raw, 'proxy.api_key');
+    return typeof key === 'string' && key !== '';
+  };
+  if (hasKey(await readConfigObject(dataDir))) return;
+  await updateConfigFile(dataDir, (raw) => {
+    if (hasKey(raw)) return raw; // another process got there first
+    const next = Object.keys(raw).length === 0 ? referenceRequiredKeys() : raw;
     writePath(next, 'proxy.api_key', generateApiKey());
-    await writeJsonAtomic(join(dataDir, configFileName), next);
+    return next;
   });
 }
 

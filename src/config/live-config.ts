@@ -1,12 +1,11 @@
 /**
  * Hot reload. The running server holds one LiveConfig: the current frozen GatewayConfig plus change events.
  * A change made through the admin API reloads at once; a change made by another process (the CLI, an editor,
- * the reference app) is noticed by polling the file's size and mtime. An invalid file is reported and the last
- * good configuration stays in force.
+ * the reference app) is noticed by the store's file watch (fs.watch plus a stat check). An invalid file is
+ * reported and the last good configuration stays in force.
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { toGatewayError } from '../errors/catalogue.ts';
+import { watchConfigFile } from '../store/config-file.ts';
 import type { Logger } from '../telemetry/log-port.ts';
 import type { GatewayConfig } from './gateway-config.ts';
 import {
@@ -32,28 +31,16 @@ export interface LiveConfigOptions {
   overrides?: CommandLineOverrides;
   environment?: Environment;
   logger: Logger;
-  /** How often the file is checked for changes by other processes, in ms. */
-  pollIntervalMs?: number;
+  /** Quiet time after a file change before it is read, in ms (editors write in several steps). */
+  debounceMs?: number;
 }
 
 export function createLiveConfig(options: LiveConfigOptions): LiveConfig {
   let config = options.initial;
   const listeners = new Set<ConfigListener>();
-  const path = join(config.dataDir, configFileName);
-  let lastSignature = '';
   let reloading: Promise<boolean> | undefined;
 
-  const signature = async (): Promise<string> => {
-    try {
-      const info = await stat(path);
-      return `${info.size}:${info.mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
-  };
-
   const reloadOnce = async (): Promise<boolean> => {
-    lastSignature = await signature();
     let next: GatewayConfig;
     try {
       const file = await readConfigObject(config.dataDir);
@@ -81,13 +68,10 @@ export function createLiveConfig(options: LiveConfigOptions): LiveConfig {
     return reloading;
   };
 
-  void signature().then((value) => {
-    lastSignature = value;
+  const stopWatching = watchConfigFile(config.dataDir, () => void reload(), {
+    debounceMs: options.debounceMs ?? 150,
+    logger: options.logger,
   });
-  const timer = setInterval(async () => {
-    if ((await signature()) !== lastSignature) await reload();
-  }, options.pollIntervalMs ?? 500);
-  timer.unref();
 
   return {
     current: () => config,
@@ -96,6 +80,6 @@ export function createLiveConfig(options: LiveConfigOptions): LiveConfig {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => clearInterval(timer),
+    close: stopWatching,
   };
 }

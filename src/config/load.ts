@@ -8,7 +8,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors/catalogue.ts';
-import { readTextIfExists } from '../store/atomic-file.ts';
+import { readConfigFile } from '../store/config-file.ts';
 import { buildGatewayConfig, type GatewayConfig } from './gateway-config.ts';
 import { type SettingDefinition, type SettingName, type SettingValues, settingsTable } from './settings-table.ts';
 
@@ -33,22 +33,11 @@ export function resolveDataDir(overrides: CommandLineOverrides = {}, environment
 
 /** Reads gui_config.json as a plain object; a corrupt file is an error (never silently replaced). */
 export async function readConfigObject(dataDir: string): Promise<Record<string, unknown> | undefined> {
-  const path = join(dataDir, configFileName);
-  const text = await readTextIfExists(path);
-  if (text === undefined || text.trim() === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new GatewayError(
-      'AGW_CONFIG_INVALID',
-      `${path} is not valid JSON (${(error as Error).message}); fix or remove it`,
-    );
+  const read = await readConfigFile(dataDir);
+  if (read.problem !== undefined) {
+    throw new GatewayError('AGW_CONFIG_INVALID', `${join(dataDir, configFileName)}: ${read.problem}; fix or remove it`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new GatewayError('AGW_CONFIG_INVALID', `${path} must contain a JSON object`);
-  }
-  return parsed as Record<string, unknown>;
+  return read.raw;
 }
 
 export function readPath(object: Record<string, unknown> | undefined, path: string): unknown {

@@ -140,7 +140,7 @@ test('hot reload: a change to the file reaches subscribers; an invalid file keep
   const dataDir = await temporaryDir();
   await updateSettings(dataDir, { 'proxy.auth_mode': 'off' });
   const initial = await loadConfig({ dataDir }, {});
-  const live = createLiveConfig({ initial, environment: {}, logger: silentLogger, pollIntervalMs: 20 });
+  const live = createLiveConfig({ initial, environment: {}, logger: silentLogger, debounceMs: 20 });
   try {
     const changed = new Promise<string>((resolve) => live.subscribe((next) => resolve(next.auth.effectiveMode)));
     await updateSettings(dataDir, { 'proxy.auth_mode': 'strict' });

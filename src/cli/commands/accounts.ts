@@ -1,0 +1,273 @@
+/** `agw accounts …`: list, show, add, login, import, proxy-disable/enable, remove. */
+import { readFile, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import type { GatewayConfig } from '../../config/gateway-config.ts';
+import { loadConfig } from '../../config/load.ts';
+import { GatewayError, toGatewayError } from '../../errors/catalogue.ts';
+import { createGoogleClients } from '../../google/clients.ts';
+import { enrollAccount } from '../../google/enroll-account.ts';
+import { completeFromPastedRedirect, startLoopbackLogin } from '../../google/login-flow.ts';
+import type { Account } from '../../store/account-schema.ts';
+import { quotaSummary, storedAccountStatus } from '../../store/account-status.ts';
+import { type AccountStore, openAccountStore } from '../../store/account-store.ts';
+import { maskSecret } from '../../telemetry/redaction.ts';
+import { printJson, printLine, printTable } from '../output.ts';
+import type { GlobalOptions } from './global-options.ts';
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function formatTime(unixSeconds: number | null | undefined): string {
+  return unixSeconds ? new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z') : '';
+}
+
+/** The account as the CLI and JSON output show it: secrets masked, state spelled out. */
+export function publicAccount(account: Account): Record<string, unknown> {
+  const status = storedAccountStatus(account, nowSeconds());
+  return {
+    id: account.id,
+    email: account.email,
+    name: account.name ?? null,
+    state: status.state,
+    reason: status.reason ?? null,
+    disabled: account.disabled,
+    disabled_reason: account.disabled_reason ?? null,
+    disabled_at: account.disabled_at ?? null,
+    proxy_disabled: account.proxy_disabled,
+    proxy_disabled_reason: account.proxy_disabled_reason ?? null,
+    proxy_disabled_at: account.proxy_disabled_at ?? null,
+    validation_blocked: account.validation_blocked,
+    validation_blocked_until: account.validation_blocked_until ?? null,
+    validation_url: account.validation_url ?? null,
+    protected_models: account.protected_models ?? [],
+    project_id: account.token.project_id ?? null,
+    tier: account.quota?.subscription_tier ?? null,
+    refresh_token: maskSecret(account.token.refresh_token),
+    access_token_expires_at: formatTime(account.token.expiry_timestamp),
+    quota: account.quota
+      ? {
+          last_updated: account.quota.last_updated,
+          models: account.quota.models.map((model) => ({
+            name: model.name,
+            percentage: model.percentage,
+            reset_time: model.reset_time,
+          })),
+        }
+      : null,
+    created_at: account.created_at,
+    last_used: account.last_used,
+  };
+}
+
+async function context(globals: GlobalOptions): Promise<{ config: GatewayConfig; store: AccountStore }> {
+  const config = await loadConfig(globals);
+  return { config, store: openAccountStore(config.dataDir) };
+}
+
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+function describeOutcome(outcome: string, account: Account, projectError: string | undefined): string {
+  const verb = outcome === 're-enabled' ? 're-enabled (the disabled flag was cleared)' : outcome;
+  const warning = projectError ? `\nwarning: no Cloud Code project yet (${projectError}); the pool retries it` : '';
+  return `${account.email}: ${verb}${warning}`;
+}
+
+/** Tokens from an import file: a JSON array (strings or {refresh_token}), free text with 1//… tokens, or a data dir. */
+export async function tokensFromImportSource(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) throw new GatewayError('AGW_INVALID_REQUEST', `${path} does not exist`);
+  if (info.isDirectory()) {
+    const store = openAccountStore(path);
+    const { accounts } = await store.list();
+    return accounts.map((account) => account.token.refresh_token);
+  }
+  return tokensFromText(await readFile(path, 'utf8'));
+}
+
+export function tokensFromText(text: string): string[] {
+  const trimmed = text.trim();
+  const found: string[] = [];
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      const items = Array.isArray(parsed) ? parsed : ((parsed as { accounts?: unknown }).accounts ?? []);
+      for (const item of Array.isArray(items) ? items : []) {
+        if (typeof item === 'string') found.push(item.trim());
+        else if (
+          typeof item === 'object' &&
+          item !== null &&
+          typeof (item as { refresh_token?: unknown }).refresh_token === 'string'
+        ) {
+          found.push((item as { refresh_token: string }).refresh_token.trim());
+        }
+      }
+    } catch {
+      // Not JSON after all: fall through to the token pattern.
+    }
+  }
+  if (found.length === 0) for (const match of trimmed.matchAll(/1\/\/[A-Za-z0-9_-]+/g)) found.push(match[0]);
+  return [...new Set(found.filter((token) => token !== ''))];
+}
+
+export function registerAccountCommands(program: Command, globals: () => GlobalOptions): void {
+  const accounts = program.command('accounts').description('manage the pool of Google accounts');
+
+  accounts
+    .command('list')
+    .description('every account with its state (active, disabled, proxy-disabled, …), reason and quota')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { store } = await context(globals());
+      const { accounts: list, problems } = await store.list();
+      for (const problem of problems)
+        process.stderr.write(`warning: ${problem.file}: ${problem.message} (skipped, left as it is)\n`);
+      if (options.json) {
+        printJson(list.map(publicAccount));
+        return;
+      }
+      if (list.length === 0) {
+        printLine('no accounts yet: add one with `agw accounts login` or `agw accounts add --refresh-token <token>`');
+        return;
+      }
+      printTable(
+        ['EMAIL', 'STATE', 'REASON', 'SINCE', 'QUOTA'],
+        list.map((account) => {
+          const status = storedAccountStatus(account, nowSeconds());
+          const reason =
+            status.reason ??
+            (status.protectedModels.length > 0 ? `quota-protected: ${status.protectedModels.join(', ')}` : '');
+          return [
+            account.email,
+            status.state,
+            reason.length > 60 ? `${reason.slice(0, 57)}...` : reason,
+            formatTime(status.since ?? status.until),
+            quotaSummary(account),
+          ];
+        }),
+      );
+    });
+
+  accounts
+    .command('show')
+    .description('one account, secrets masked')
+    .argument('<account>', 'id or email')
+    .option('--json', 'print JSON')
+    .action(async (idOrEmail: string, options: { json?: boolean }) => {
+      const { store } = await context(globals());
+      const view = publicAccount(await store.get(idOrEmail));
+      if (options.json) printJson(view);
+      else
+        for (const [key, value] of Object.entries(view))
+          printLine(
+            `${key.padEnd(26)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '')}`,
+          );
+    });
+
+  accounts
+    .command('add')
+    .description('add or update an account from a refresh token (re-enables a disabled account whose token changed)')
+    .requiredOption('--refresh-token <token>', 'the refresh token, or - to read it from standard input')
+    .action(async (options: { refreshToken: string }) => {
+      const { config, store } = await context(globals());
+      const token = options.refreshToken === '-' ? await readStandardInput() : options.refreshToken;
+      const google = createGoogleClients(config);
+      const enrolled = await enrollAccount(token, google, store);
+      printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
+    });
+
+  accounts
+    .command('login')
+    .description('sign in with Google (OAuth with PKCE and a loopback callback)')
+    .option('--no-browser', 'print the URL and paste the redirect URL back instead of opening a browser')
+    .option('--timeout <seconds>', 'how long to wait for the sign-in', '300')
+    .action(async (options: { browser: boolean; timeout: string }) => {
+      const { config, store } = await context(globals());
+      const google = createGoogleClients(config);
+      const login = await startLoopbackLogin({
+        settings: google.settings,
+        timeoutMs: Number(options.timeout) * 1000,
+        oauth: google.oauth,
+      });
+      printLine('Open this URL in a browser and sign in with the Google account to add:');
+      printLine(login.url);
+      let tokens: Awaited<typeof login.result>;
+      if (options.browser) {
+        printLine(`Waiting for the sign-in (callback on ${login.redirectUri}) …`);
+        tokens = await login.result;
+      } else {
+        const reader = createInterface({ input: process.stdin, output: process.stderr });
+        const pasted = await reader.question('After signing in, paste the URL the browser was sent to: ');
+        reader.close();
+        tokens = await completeFromPastedRedirect(pasted.trim(), login);
+      }
+      const enrolled = await enrollAccount(tokens.refreshToken, google, store);
+      printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
+    });
+
+  accounts
+    .command('import')
+    .description(
+      'import refresh tokens: a JSON array of tokens or {refresh_token} objects, a text file, or a reference data dir',
+    )
+    .argument('<source>', 'a file or a data directory')
+    .action(async (source: string) => {
+      const { config, store } = await context(globals());
+      const tokens = await tokensFromImportSource(source);
+      if (tokens.length === 0) throw new GatewayError('AGW_INVALID_REQUEST', `no refresh tokens found in ${source}`);
+      const google = createGoogleClients(config);
+      const counts = { added: 0, updated: 0, 're-enabled': 0, failed: 0 };
+      for (const [index, token] of tokens.entries()) {
+        const prefix = `[${index + 1}/${tokens.length}] ${maskSecret(token)}`;
+        try {
+          const enrolled = await enrollAccount(token, google, store);
+          counts[enrolled.outcome] += 1;
+          printLine(`${prefix} ${describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError)}`);
+        } catch (error) {
+          counts.failed += 1;
+          printLine(`${prefix} failed: ${toGatewayError(error).message}`);
+        }
+      }
+      printLine(
+        `done: ${counts.added} added, ${counts.updated} updated, ${counts['re-enabled']} re-enabled, ${counts.failed} failed`,
+      );
+      if (counts.failed > 0) process.exitCode = 1;
+    });
+
+  accounts
+    .command('proxy-disable')
+    .description('keep the account but stop the proxy from using it (the manual switch)')
+    .argument('<account>', 'id or email')
+    .option('--reason <text>', 'why', 'disabled by the user')
+    .action(async (idOrEmail: string, options: { reason: string }) => {
+      const { store } = await context(globals());
+      const account = await store.proxyDisable((await store.get(idOrEmail)).id, options.reason);
+      printLine(`${account.email}: proxy-disabled (${options.reason})`);
+    });
+
+  accounts
+    .command('proxy-enable')
+    .description('let the proxy use the account again')
+    .argument('<account>', 'id or email')
+    .action(async (idOrEmail: string) => {
+      const { store } = await context(globals());
+      const account = await store.proxyEnable((await store.get(idOrEmail)).id);
+      printLine(
+        `${account.email}: proxy-enabled${account.disabled ? ' (still disabled: re-add it with a new refresh token)' : ''}`,
+      );
+    });
+
+  accounts
+    .command('remove')
+    .description('delete an account')
+    .argument('<account>', 'id or email')
+    .action(async (idOrEmail: string) => {
+      const { store } = await context(globals());
+      const account = await store.get(idOrEmail);
+      await store.remove(account.id);
+      printLine(`${account.email}: removed`);
+    });
+}
