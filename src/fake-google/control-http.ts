@@ -28,6 +28,8 @@ class ControlError extends Error {}
 
 const postRoutes: Readonly<Record<string, Route>> = {
   accounts: (control, body) => {
+    text(body, 'email');
+    text(body, 'refreshToken');
     const handle = control.addAccount(body as unknown as AccountSpec);
     return { email: handle.email, refreshToken: handle.refreshToken(), projectId: handle.projectId() };
   },

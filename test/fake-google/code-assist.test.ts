@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { knownModelNames } from './index.ts';
 import { postJson, type Started, startWithAccount } from './helpers.ts';
+import { knownModelNames } from './index.ts';
 
 describe('loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSummary', () => {
   let started: Started;
@@ -42,7 +42,11 @@ describe('loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSu
   });
 
   test('an account without a project gets one only after onboardUser', async () => {
-    const handle = started.google.control.addAccount({ email: 'new@example.com', refreshToken: '1//new', projectId: null });
+    const handle = started.google.control.addAccount({
+      email: 'new@example.com',
+      refreshToken: '1//new',
+      projectId: null,
+    });
     const token = handle.mintAccessToken();
     const before = await call('loadCodeAssist', { metadata: { ideType: 'ANTIGRAVITY' } }, token);
     assert.equal(before.status, 200);
@@ -60,12 +64,22 @@ describe('loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSu
 
   test('fetchAvailableModels lists every known model with quota and metadata; setQuota shows', async () => {
     started.google.control.setQuota(started.email, 'gemini-3-flash', 0.25, '2026-03-05T07:20:42Z');
-    const reply = await call('fetchAvailableModels', { project: started.google.control.account(started.email)!.projectId() });
+    const reply = await call('fetchAvailableModels', {
+      project: started.google.control.account(started.email)!.projectId(),
+    });
     assert.equal(reply.status, 200);
     assert.deepEqual(Object.keys(reply.body.models).sort(), [...knownModelNames].sort());
     const flash = reply.body.models['gemini-3-flash'];
     assert.deepEqual(flash.quotaInfo, { remainingFraction: 0.25, resetTime: '2026-03-05T07:20:42Z' });
-    for (const key of ['displayName', 'supportsImages', 'supportsThinking', 'thinkingBudget', 'recommended', 'maxTokens', 'maxOutputTokens']) {
+    for (const key of [
+      'displayName',
+      'supportsImages',
+      'supportsThinking',
+      'thinkingBudget',
+      'recommended',
+      'maxTokens',
+      'maxOutputTokens',
+    ]) {
       assert.ok(key in flash, key);
     }
     assert.equal(reply.body.models['claude-opus-4-6-thinking'].quotaInfo.remainingFraction, 1);

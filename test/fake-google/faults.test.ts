@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { envelope, parseSseFrames, postJson, portOf, rawRequest, type Started, startWithAccount, tokenRequest } from './helpers.ts';
+import {
+  envelope,
+  parseSseFrames,
+  portOf,
+  postJson,
+  rawRequest,
+  type Started,
+  startWithAccount,
+  tokenRequest,
+} from './helpers.ts';
 
 describe('scripted failures', () => {
   let started: Started;
@@ -56,7 +65,12 @@ describe('scripted failures', () => {
       assert.equal(reply.body.error.status, name);
     }
     started.google.control.script({
-      action: { kind: 'error', status: 403, reason: 'VALIDATION_REQUIRED', validationUrl: 'https://accounts.google.com/verify?x=1' },
+      action: {
+        kind: 'error',
+        status: 403,
+        reason: 'VALIDATION_REQUIRED',
+        validationUrl: 'https://accounts.google.com/verify?x=1',
+      },
     });
     const reply = await generate(envelope('gemini-3-flash', 'x'));
     assert.equal(reply.status, 403);
@@ -70,21 +84,39 @@ describe('scripted failures', () => {
     const raw = await generate(envelope('gemini-3-flash', 'x'));
     assert.equal(raw.status, 400);
     assert.equal(raw.text, 'plain failure');
-    started.google.control.script({ match: { endpoint: 'streamGenerateContent' }, action: { kind: 'error-text-200', text: 'upstream error: oops' } });
-    const reply = await postJson(`${started.google.urls.v1internal}:streamGenerateContent?alt=sse`, envelope('gemini-3-flash', 'x'), started.accessToken);
+    started.google.control.script({
+      match: { endpoint: 'streamGenerateContent' },
+      action: { kind: 'error-text-200', text: 'upstream error: oops' },
+    });
+    const reply = await postJson(
+      `${started.google.urls.v1internal}:streamGenerateContent?alt=sse`,
+      envelope('gemini-3-flash', 'x'),
+      started.accessToken,
+    );
     assert.equal(reply.status, 200);
     assert.equal(reply.text, 'upstream error: oops');
   });
 
   test('times: N applications, then always; matching by email, model and base', async () => {
-    started.google.control.script({ times: 2, match: { model: 'claude-sonnet-4-6' }, action: { kind: 'error', status: 503 } });
+    started.google.control.script({
+      times: 2,
+      match: { model: 'claude-sonnet-4-6' },
+      action: { kind: 'error', status: 503 },
+    });
     const statuses: number[] = [];
     for (let index = 0; index < 3; index++) statuses.push((await generate(envelope('claude-sonnet-4-6', 'x'))).status);
     assert.deepEqual(statuses, [503, 503, 200]);
     assert.equal((await generate(envelope('gemini-3-flash', 'x'))).status, 200);
-    started.google.control.script({ match: { email: 'someone-else@example.com' }, action: { kind: 'error', status: 500 } });
+    started.google.control.script({
+      match: { email: 'someone-else@example.com' },
+      action: { kind: 'error', status: 500 },
+    });
     assert.equal((await generate(envelope('gemini-3-flash', 'x'))).status, 200);
-    const always = started.google.control.script({ times: 'always', match: { base: 'alt1' }, action: { kind: 'error', status: 500 } });
+    const always = started.google.control.script({
+      times: 'always',
+      match: { base: 'alt1' },
+      action: { kind: 'error', status: 500 },
+    });
     for (let index = 0; index < 3; index++) {
       assert.equal((await generate(envelope('gemini-3-flash', 'x'), started.google.urls.v1internalAlt1)).status, 500);
     }
@@ -96,7 +128,8 @@ describe('scripted failures', () => {
   });
 
   test('token endpoint: scripted invalid_grant, 503 and reset', async () => {
-    const refresh = () => tokenRequest(started.google, { grant_type: 'refresh_token', refresh_token: started.refreshToken });
+    const refresh = () =>
+      tokenRequest(started.google, { grant_type: 'refresh_token', refresh_token: started.refreshToken });
     started.google.control.script({ match: { email: started.email }, action: { kind: 'invalid-grant' } });
     const denied = await refresh();
     assert.equal(denied.status, 400);
@@ -121,17 +154,26 @@ describe('scripted failures', () => {
     assert.equal((await generate(envelope('gemini-3-flash', 'x'), started.google.urls.v1internalAlt2)).status, 200);
     control.failBase('primary', null);
     assert.equal((await generate(envelope('gemini-3-flash', 'x'))).status, 200);
-    await assert.rejects(generate(envelope('gemini-3-flash', 'x'), started.google.urls.v1internalRefused), (error: Error) => {
-      assert.equal((error.cause as NodeJS.ErrnoException | undefined)?.code, 'ECONNREFUSED');
-      return true;
-    });
+    await assert.rejects(
+      generate(envelope('gemini-3-flash', 'x'), started.google.urls.v1internalRefused),
+      (error: Error) => {
+        assert.equal((error.cause as NodeJS.ErrnoException | undefined)?.code, 'ECONNREFUSED');
+        return true;
+      },
+    );
   });
 
   test('latency holds the response: a client that gives up first is observed', async () => {
     started.google.control.script({ action: { kind: 'latency', ms: 60_000 } });
     const closed = new Promise((resolve) => started.google.control.events.once('client-closed', resolve));
     const body = JSON.stringify(envelope('gemini-3-flash', 'y'));
-    const held = await rawRequest(portOf(started.google), '/v1internal:generateContent', { authorization: `Bearer ${started.accessToken}` }, body, 100);
+    const held = await rawRequest(
+      portOf(started.google),
+      '/v1internal:generateContent',
+      { authorization: `Bearer ${started.accessToken}` },
+      body,
+      100,
+    );
     assert.equal(held.ending, 'timeout');
     assert.equal(held.statusLine, '');
     const call = (await closed) as { outcome: string; endpoint: string };
@@ -146,7 +188,13 @@ describe('stream faults and framing on the wire', () => {
   let started: Started;
   const streamPath = '/v1internal:streamGenerateContent?alt=sse';
   const raw = (text: string, timeoutMs = 5000) =>
-    rawRequest(portOf(started.google), streamPath, { authorization: `Bearer ${started.accessToken}` }, JSON.stringify(envelope('gemini-3-flash', text)), timeoutMs);
+    rawRequest(
+      portOf(started.google),
+      streamPath,
+      { authorization: `Bearer ${started.accessToken}` },
+      JSON.stringify(envelope('gemini-3-flash', text)),
+      timeoutMs,
+    );
   before(async () => {
     started = await startWithAccount();
   });

@@ -23,7 +23,8 @@ const weatherTool = {
 
 describe('generateContent and streamGenerateContent answers', () => {
   let started: Started;
-  const generate = (body: unknown) => postJson(`${started.google.urls.v1internal}:generateContent`, body, started.accessToken);
+  const generate = (body: unknown) =>
+    postJson(`${started.google.urls.v1internal}:generateContent`, body, started.accessToken);
   const stream = (body: unknown) =>
     postJson(`${started.google.urls.v1internal}:streamGenerateContent?alt=sse`, body, started.accessToken);
   before(async () => {
@@ -51,7 +52,10 @@ describe('generateContent and streamGenerateContent answers', () => {
   test('the answer uses the last user turn only', async () => {
     const body = envelope('gemini-3-flash', 'first');
     const request = body['request'] as { contents: unknown[] };
-    request.contents.push({ role: 'model', parts: [{ text: 'Echo: first' }] }, { role: 'user', parts: [{ text: 'second' }] });
+    request.contents.push(
+      { role: 'model', parts: [{ text: 'Echo: first' }] },
+      { role: 'user', parts: [{ text: 'second' }] },
+    );
     assert.equal(answerText([(await generate(body)).body]), 'Echo: second');
   });
 
@@ -111,7 +115,9 @@ describe('generateContent and streamGenerateContent answers', () => {
     assert.equal(plain.candidates[0].content.parts.length, 1);
     assert.equal(plain.usageMetadata.thoughtsTokenCount, undefined);
     const asked = (
-      await generate(envelope('claude-sonnet-4-6', 'hi', { generationConfig: { thinkingConfig: { includeThoughts: true } } }))
+      await generate(
+        envelope('claude-sonnet-4-6', 'hi', { generationConfig: { thinkingConfig: { includeThoughts: true } } }),
+      )
     ).body.response;
     assert.equal(asked.candidates[0].content.parts[0].thought, true);
     assert.equal(asked.usageMetadata.thoughtsTokenCount, Math.ceil('Thinking about: hi'.length / 4));
@@ -157,7 +163,9 @@ describe('generateContent and streamGenerateContent answers', () => {
           { role: 'user', parts: [{ text: 'call get_weather' }] },
           {
             role: 'model',
-            parts: [{ functionCall: { name: 'get_weather', args: {} }, thoughtSignature: 'skip_thought_signature_validator' }],
+            parts: [
+              { functionCall: { name: 'get_weather', args: {} }, thoughtSignature: 'skip_thought_signature_validator' },
+            ],
           },
           { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temperature: 21 } } }] },
         ],
@@ -184,11 +192,15 @@ describe('generateContent and streamGenerateContent answers', () => {
   });
 
   test('responseMimeType application/json answers valid JSON (schema-shaped when a schema is given)', async () => {
-    const plain = await stream(envelope('gemini-3-flash', 'data please', { generationConfig: { responseMimeType: 'application/json' } }));
+    const plain = await stream(
+      envelope('gemini-3-flash', 'data please', { generationConfig: { responseMimeType: 'application/json' } }),
+    );
     assert.deepEqual(JSON.parse(answerText(parseSseFrames(plain.text))), { echo: 'data please' });
     const schema = { type: 'object', properties: { name: { type: 'string' }, count: { type: 'number' } } };
     const shaped = await generate(
-      envelope('gemini-3-flash', 'x', { generationConfig: { responseMimeType: 'application/json', responseSchema: schema } }),
+      envelope('gemini-3-flash', 'x', {
+        generationConfig: { responseMimeType: 'application/json', responseSchema: schema },
+      }),
     );
     assert.deepEqual(JSON.parse(answerText([shaped.body])), { name: 'example', count: 1 });
   });
@@ -241,7 +253,8 @@ describe('generateContent and streamGenerateContent answers', () => {
 
 describe('thought signature validation', () => {
   let started: Started;
-  const generate = (body: unknown) => postJson(`${started.google.urls.v1internal}:generateContent`, body, started.accessToken);
+  const generate = (body: unknown) =>
+    postJson(`${started.google.urls.v1internal}:generateContent`, body, started.accessToken);
   before(async () => {
     started = await startWithAccount();
   });
@@ -277,7 +290,9 @@ describe('thought signature validation', () => {
     assert.equal(missing.status, 400);
     assert.match(missing.body.error.message, /Function call is missing a thought_signature/);
     const skipped = await generate(
-      history('gemini-3-flash', [{ functionCall: { name: 'get_weather', args: {} }, thoughtSignature: 'skip_thought_signature_validator' }]),
+      history('gemini-3-flash', [
+        { functionCall: { name: 'get_weather', args: {} }, thoughtSignature: 'skip_thought_signature_validator' },
+      ]),
     );
     assert.equal(skipped.status, 200);
     const issued = await generate(envelope('gemini-pro-agent', 'call get_weather', { tools: [weatherTool] }));
@@ -290,13 +305,19 @@ describe('thought signature validation', () => {
     ];
     assert.equal((await generate(history('gemini-3-flash', parallel))).status, 200);
     // Claude does not check function-call signatures.
-    assert.equal((await generate(history('claude-sonnet-4-6', [{ functionCall: { name: 'get_weather', args: {} } }]))).status, 200);
+    assert.equal(
+      (await generate(history('claude-sonnet-4-6', [{ functionCall: { name: 'get_weather', args: {} } }]))).status,
+      200,
+    );
   });
 
   test('validation can be switched off per family', async () => {
     started.google.control.setSignatureValidation({ claude: false, gemini: false });
     try {
-      assert.equal((await generate(history('gemini-3-flash', [{ functionCall: { name: 'get_weather', args: {} } }]))).status, 200);
+      assert.equal(
+        (await generate(history('gemini-3-flash', [{ functionCall: { name: 'get_weather', args: {} } }]))).status,
+        200,
+      );
       const forged = [{ text: 'hmm', thought: true, thoughtSignature: 'forged' }];
       assert.equal((await generate(history('claude-opus-4-6-thinking', forged))).status, 200);
     } finally {

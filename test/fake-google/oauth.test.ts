@@ -33,7 +33,10 @@ describe('token endpoint: refresh grant', () => {
   after(() => started.google.close());
 
   test('a known refresh token yields a bearer access token without a new refresh token', async () => {
-    const reply = await tokenRequest(started.google, { grant_type: 'refresh_token', refresh_token: started.refreshToken });
+    const reply = await tokenRequest(started.google, {
+      grant_type: 'refresh_token',
+      refresh_token: started.refreshToken,
+    });
     assert.equal(reply.status, 200);
     assert.equal(reply.body.token_type, 'Bearer');
     assert.equal(reply.body.expires_in, 3599);
@@ -111,7 +114,10 @@ describe('token endpoint: refresh grant', () => {
     assert.equal(next.status, 200);
     assert.notEqual(next.body.refresh_token, rotated);
     started.google.control.rotateRefreshTokens('cy@example.com', false);
-    const stable = await tokenRequest(started.google, { grant_type: 'refresh_token', refresh_token: next.body.refresh_token });
+    const stable = await tokenRequest(started.google, {
+      grant_type: 'refresh_token',
+      refresh_token: next.body.refresh_token,
+    });
     assert.equal(stable.status, 200);
     assert.equal('refresh_token' in stable.body, false);
   });
@@ -126,7 +132,11 @@ describe('authorization code flow with PKCE', () => {
 
   test('the auth page redirects to the loopback URI with a code and the state untouched; the exchange succeeds', async () => {
     const { verifier, challenge } = pkcePair();
-    const page = await authorize(started, { code_challenge: challenge, code_challenge_method: 'S256', state: 'wrong&odd state' });
+    const page = await authorize(started, {
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'wrong&odd state',
+    });
     assert.equal(page.status, 302);
     const location = new URL(page.headers.get('location')!);
     assert.equal(`${location.origin}${location.pathname}`, redirectUri);
@@ -233,7 +243,10 @@ describe('access token expiry on the fake clock', () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const started = await startWithAccount({ now: () => now, accessTokenLifetimeSeconds: 60 });
     try {
-      const reply = await tokenRequest(started.google, { grant_type: 'refresh_token', refresh_token: started.refreshToken });
+      const reply = await tokenRequest(started.google, {
+        grant_type: 'refresh_token',
+        refresh_token: started.refreshToken,
+      });
       assert.equal(reply.body.expires_in, 60);
       const token = reply.body.access_token as string;
       const url = `${started.google.urls.v1internal}:loadCodeAssist`;
