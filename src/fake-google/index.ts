@@ -1,0 +1,11 @@
+/**
+ * The fake Google upstream: a loopback HTTP server imitating every Google endpoint agw calls (OAuth, userinfo,
+ * Cloud Code v1internal), with scripted faults and recorded calls. Used by tests, benchmarks and `agw demo`.
+ */
+export type { SignatureChecks } from './answer.ts';
+export type { FakeGoogleControl } from './control.ts';
+export { fakeModels, isThinkingModel, knownModelNames } from './models.ts';
+export { defaultClient, type FakeGoogleOptions } from './options.ts';
+export { createFakeGoogle, type FakeGoogle, type FakeGoogleUrls } from './server.ts';
+export { skipSignatureSentinel } from './signatures.ts';
+export type * from './types.ts';
