@@ -45,6 +45,11 @@ export interface TokenPatch {
   readonly expiryTimestamp: number;
   readonly refreshToken?: string;
   readonly idToken?: string;
+  /**
+   * The refresh token this result was obtained with. The store writes the patch only while the file still holds
+   * it (compare-and-set), so a late refresh never overwrites credentials the user has just replaced.
+   */
+  readonly basedOnRefreshToken: string;
 }
 
 /** Durable side effects of pool decisions; the server maps each onto the account file (under the store lock). */

@@ -74,6 +74,10 @@ export interface PoolSettings {
   readonly unknownQuotaPercentage: number;
   /** How many of the best-ranked accounts the power-of-two-choices draw picks from. */
   readonly choiceWidth: number;
+  /** Accounts one request may pass over because their refresh or project lookup failed. */
+  readonly maxAccountSkipsPerRequest: number;
+  /** Pause before trying an already-tried account again (only when no other account is left). */
+  readonly sameAccountRetryPause: BackoffSettings;
 }
 
 export const defaultPoolSettings: PoolSettings = Object.freeze({
@@ -130,6 +134,10 @@ export const defaultPoolSettings: PoolSettings = Object.freeze({
   unknownQuotaPercentage: 50,
   // 5: the reference's P2C window.
   choiceWidth: 5,
+  // 10: bounds the refresh calls one request can trigger; later requests pass over the next ones.
+  maxAccountSkipsPerRequest: 10,
+  // 1 s doubling to 8 s: a transient network error on a one-account pool deserves one quick retry.
+  sameAccountRetryPause: Object.freeze({ baseMs: 1_000, capMs: 8_000 }),
 }) as PoolSettings;
 
 /**
