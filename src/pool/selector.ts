@@ -17,12 +17,21 @@ interface LimitedVerdict {
   readonly untilMs: number;
 }
 
+/** The ranking's leading run of accounts that cannot serve the model before `untilMs`. */
+interface SkipHint {
+  readonly version: number;
+  readonly ranked: readonly PoolEntry[];
+  readonly start: number;
+  readonly untilMs: number;
+}
+
 const noneExcluded: ReadonlySet<string> = new Set();
 
 export class Selector {
   readonly sessions = new StickySessions();
   private readonly cursor = new RoundRobinCursor();
   private readonly limited = new Map<string, LimitedVerdict>();
+  private readonly skipHints = new Map<string, SkipHint>();
 
   private readonly context: PoolContext;
   private readonly roster: Roster;
@@ -62,9 +71,37 @@ export class Selector {
             context.random,
             settings.choiceWidth,
             settings.unknownQuotaPercentage,
+            this.rankingStart(modelKey, roster.ranking(modelKey, settings.unknownQuotaPercentage), nowMs),
           );
     if (chosen === undefined && exclude.size === 0) this.shortestWaitMs(modelKey, nowMs);
     return chosen;
+  }
+
+  /**
+   * Where the ranking walk may start: the best-ranked accounts that are cooling (the usual case after a quota
+   * wave) are skipped once and remembered until the first of them frees up, so later walks do not pass them again.
+   */
+  private rankingStart(modelKey: string, ranked: readonly PoolEntry[], nowMs: number): number {
+    const version = this.roster.availabilityVersion;
+    const hint = this.skipHints.get(modelKey);
+    let start = 0;
+    let untilMs = Number.POSITIVE_INFINITY;
+    if (hint !== undefined && hint.version === version && hint.ranked === ranked && nowMs < hint.untilMs) {
+      start = hint.start;
+      untilMs = hint.untilMs;
+    }
+    const first = start;
+    while (start < ranked.length) {
+      const wait = waitUntilSelectableMs(this.context, ranked[start] as PoolEntry, modelKey, nowMs);
+      if (wait === 0) break;
+      if (wait !== undefined) untilMs = Math.min(untilMs, nowMs + wait);
+      start += 1;
+    }
+    if (start !== first || hint === undefined || hint.version !== version || hint.ranked !== ranked) {
+      if (this.skipHints.size >= 256) this.skipHints.clear();
+      this.skipHints.set(modelKey, { version, ranked, start, untilMs });
+    }
+    return start;
   }
 
   /** Same as select but ignores sessions and exclusions: any account that may serve the model now. */

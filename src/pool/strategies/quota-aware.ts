@@ -37,10 +37,12 @@ export function pickQuotaAware(
   random: RandomSource,
   width: number,
   unknownQuotaPercentage: number,
+  startIndex = 0,
 ): PoolEntry | undefined {
   const best: PoolEntry[] = [];
   let tier = -1;
-  for (const entry of ranked) {
+  for (let index = startIndex; index < ranked.length; index += 1) {
+    const entry = ranked[index] as PoolEntry;
     if (best.length > 0 && entry.tierRank !== tier) break;
     if (!selectable(entry)) continue;
     if (best.length === 0) tier = entry.tierRank;
