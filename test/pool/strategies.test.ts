@@ -14,12 +14,23 @@ const entry = (id: string, tier: string, percentages: Record<string, number> = {
 describe('quota-aware', () => {
   test('tier is strict: a Pro account with full quota never beats an Ultra account with little', () => {
     const ranked = rankForModel(
-      [entry('free', 'FREE', { claude: 100 }), entry('pro', 'PRO', { claude: 100 }), entry('ultra', 'ULTRA', { claude: 3 })],
+      [
+        entry('free', 'FREE', { claude: 100 }),
+        entry('pro', 'PRO', { claude: 100 }),
+        entry('ultra', 'ULTRA', { claude: 3 }),
+      ],
       'claude',
       50,
     );
     for (let index = 0; index < 50; index += 1) {
-      const chosen = pickQuotaAware(ranked, 'claude', () => true, () => index / 50, 5, 50);
+      const chosen = pickQuotaAware(
+        ranked,
+        'claude',
+        () => true,
+        () => index / 50,
+        5,
+        50,
+      );
       assert.equal(chosen?.id, 'ultra');
     }
     const withoutUltra = pickQuotaAware(ranked, 'claude', (candidate) => candidate.id !== 'ultra', Math.random, 5, 50);
@@ -28,7 +39,11 @@ describe('quota-aware', () => {
 
   test('ranks by the REQUESTED model, and accounts without quota data are selectable', () => {
     const ranked = rankForModel(
-      [entry('a', 'PRO', { 'gemini-3-flash': 100, 'claude-sonnet-4-6': 10 }), entry('b', 'PRO', { 'claude-opus': 90 }), entry('c', 'PRO')],
+      [
+        entry('a', 'PRO', { 'gemini-3-flash': 100, 'claude-sonnet-4-6': 10 }),
+        entry('b', 'PRO', { 'claude-opus': 90 }),
+        entry('c', 'PRO'),
+      ],
       'claude',
       50,
     );
@@ -52,7 +67,8 @@ describe('quota-aware', () => {
       return seed / 2_147_483_647;
     };
     const chosen = new Set<string>();
-    for (let index = 0; index < 200; index += 1) chosen.add(pickQuotaAware(ranked, 'claude', () => true, random, 5, 50)?.id ?? '');
+    for (let index = 0; index < 200; index += 1)
+      chosen.add(pickQuotaAware(ranked, 'claude', () => true, random, 5, 50)?.id ?? '');
     assert.deepEqual([...chosen].sort(), ['a', 'b', 'c', 'd', 'e']);
   });
 });
@@ -62,7 +78,10 @@ test('round-robin visits every selectable account in turn', () => {
   const cursor = new RoundRobinCursor();
   const picks = Array.from({ length: 6 }, () => cursor.pick(order, (candidate) => candidate.id !== 'b')?.id);
   assert.deepEqual(picks, ['a', 'c', 'a', 'c', 'a', 'c']);
-  assert.equal(cursor.pick(order, () => false), undefined);
+  assert.equal(
+    cursor.pick(order, () => false),
+    undefined,
+  );
 });
 
 test('sticky sessions: TTL and size cap keep the map bounded', () => {
@@ -111,7 +130,10 @@ describe('load', () => {
     ]);
     const messages = logger.lines.map((line) => line.message);
     assert.ok(messages.some((message) => message.startsWith('Skipping disabled account: both@example.com')));
-    assert.ok(!messages.some((message) => message.includes('manual disable: both@example.com')), 'disabled judged first');
+    assert.ok(
+      !messages.some((message) => message.includes('manual disable: both@example.com')),
+      'disabled judged first',
+    );
     assert.ok(messages.includes('Account skipped due to manual disable: manual@example.com'));
     const states = Object.fromEntries(pool.status().map((account) => [account.id, account.state]));
     assert.deepEqual(states, { both: 'disabled', manual: 'proxy-disabled', legacy: 'usable', forbidden: 'forbidden' });
@@ -146,7 +168,9 @@ describe('load', () => {
     assert.equal(pool.status().filter((account) => account.cooldowns.length > 0).length, 3);
     pool.load([makeAccount('a'), makeAccount('b'), makeAccount('c'), makeAccount('d')]);
     assert.equal(await pool.execute({ model: 'claude', sessionKey: 's' }, async (lease) => ok(lease.accountId)), bound);
-    const cooled = pool.status().filter((account) => account.cooldowns.some((cooldown) => cooldown.model === 'gemini-3-flash'));
+    const cooled = pool
+      .status()
+      .filter((account) => account.cooldowns.some((cooldown) => cooldown.model === 'gemini-3-flash'));
     assert.deepEqual(cooled.map((account) => account.id).sort(), ['a', 'b', 'c']);
     assert.equal(await pool.execute({ model: 'gemini-3-flash' }, async (lease) => ok(lease.accountId)), 'd');
     pool.load([makeAccount('d')]);
@@ -159,7 +183,8 @@ describe('load', () => {
     pool.load([makeAccount('a'), makeAccount('b'), makeAccount('c')]);
     pool.updateSettings({ ...pool.settings, strategy: 'round-robin' });
     const picks: string[] = [];
-    for (let index = 0; index < 6; index += 1) picks.push(await pool.execute({ model: 'x' }, async (lease) => ok(lease.accountId)));
+    for (let index = 0; index < 6; index += 1)
+      picks.push(await pool.execute({ model: 'x' }, async (lease) => ok(lease.accountId)));
     assert.deepEqual(picks, ['a', 'b', 'c', 'a', 'b', 'c']);
   });
 });
