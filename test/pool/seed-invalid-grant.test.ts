@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
-import { createTestPool, makeAccount, ok, rejection, revoked, startMs, withTier } from './helpers.ts';
+import { createTestPool, httpFailure, makeAccount, ok, rejection, revoked, startMs, withTier } from './helpers.ts';
 
 const expired = { expiry_timestamp: Math.floor(startMs / 1000) - 10 };
 const errorText = 'invalid_grant: Token has been expired or revoked.';
@@ -179,6 +179,19 @@ describe('invalid_grant on refresh', () => {
     const error = await rejection(pool.execute({ model: 'claude' }, async () => ok('never')));
     assert.equal(error.code, 'AGW_REFRESH_FAILED');
     assert.ok((error.retryAfterSeconds ?? 0) > 0);
+    assert.equal(storage.of('disable').length, 0);
+    assert.equal(pool.size, 1);
+  });
+
+  test('invalid_grant seen anywhere but a token refresh does not disable', async () => {
+    const { pool, storage } = createTestPool();
+    pool.load([makeAccount('a')]);
+    const error = await rejection(
+      pool.execute({ model: 'claude' }, async () =>
+        httpFailure(400, { error: { code: 400, message: 'invalid_grant in a tool result' } }),
+      ),
+    );
+    assert.equal(error.code, 'AGW_UPSTREAM_BAD_REQUEST');
     assert.equal(storage.of('disable').length, 0);
     assert.equal(pool.size, 1);
   });
