@@ -1,0 +1,43 @@
+/** The contract between the rotation loop and the code that talks to Google for one attempt. */
+
+/** What one attempt may use: the account's credentials, already fresh and with its project resolved. */
+export interface Lease {
+  readonly accountId: string;
+  readonly email: string;
+  readonly accessToken: string;
+  readonly projectId: string;
+  /** `ultra`, `pro`, `free` when the quota snapshot says so. */
+  readonly tier?: string;
+  /** 1-based number of this upstream attempt within the request. */
+  readonly attempt: number;
+}
+
+/**
+ * Why one attempt failed. `committed: true` means bytes already reached the client, so the loop must not retry
+ * (the server turns the failure into an in-band error event).
+ */
+export type UpstreamFailure =
+  | {
+      readonly kind: 'http';
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly bodyText: string;
+      readonly committed: boolean;
+    }
+  | { readonly kind: 'network' | 'timeout'; readonly message: string; readonly committed: boolean };
+
+export type AttemptResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failure: UpstreamFailure };
+
+export interface ExecuteRequest {
+  /** The upstream model name; cooldowns and quota are keyed by its normalised family. */
+  readonly model: string;
+  /** Conversation identity for sticky selection. */
+  readonly sessionKey?: string;
+  readonly signal?: AbortSignal;
+  /** Stable hash of the request body, for poisoned-request detection. */
+  readonly requestFingerprint?: string;
+}
+
+export type AttemptFunction<T> = (lease: Lease) => Promise<AttemptResult<T>>;

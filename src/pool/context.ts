@@ -1,0 +1,29 @@
+/** The injected collaborators every part of the pool shares. `settings` is swapped whole on hot reload. */
+import type { Logger } from '../telemetry/log-port.ts';
+import type { Clock, PoolEvent, PoolStorage, ProjectResolver, RandomSource, TokenClient } from './ports.ts';
+import type { PoolSettings } from './settings.ts';
+
+export interface PoolContext {
+  settings: PoolSettings;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly logger: Logger;
+  readonly storage: PoolStorage;
+  readonly tokenClient: TokenClient;
+  readonly projectResolver: ProjectResolver;
+  emit(event: PoolEvent): void;
+}
+
+/** Runs a storage call in the background; a failure is logged, never thrown into a request. */
+export function persistInBackground(context: PoolContext, what: string, call: () => Promise<void>): void {
+  let pending: Promise<void>;
+  try {
+    pending = call();
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  pending.catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    context.logger.error({ operation: what, error: message }, 'Account store update failed');
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * Applies a fresh list of accounts to the live roster by DIFFING: accounts that stay keep their cooldowns,
+ * refreshes in flight and sessions; only what changed is touched, and the live map is never emptied mid-reload
+ * (weakness 2). Replaced credentials bump the account's generation so a refresh started earlier is dropped.
+ */
+import type { Account } from '../store/account-schema.ts';
+import { createEntry, type PoolEntry, quotaByModelOf, tierRankOf } from './account-entry.ts';
+import { type PoolContext, persistInBackground } from './context.ts';
+import { judgeAccount } from './judge-account.ts';
+import type { ExcludedAccount, Roster } from './roster.ts';
+
+function logSkip(context: PoolContext, excluded: ExcludedAccount): void {
+  const { logger } = context;
+  const fields = { accountId: excluded.id, state: excluded.state };
+  switch (excluded.state) {
+    case 'disabled':
+      logger.info(fields, `Skipping disabled account: ${excluded.email} (${excluded.reason ?? 'no reason recorded'})`);
+      return;
+    case 'proxy-disabled':
+      logger.info(fields, `Account skipped due to manual disable: ${excluded.email}`);
+      return;
+    default:
+      logger.info(fields, `Account skipped (${excluded.state}): ${excluded.email}`);
+  }
+}
+
+function updateCredentials(entry: PoolEntry, account: Account): void {
+  const token = account.token;
+  if (token.refresh_token === entry.refreshToken && token.access_token === entry.accessToken) return;
+  const superseded = entry.superseded;
+  if (
+    superseded !== undefined &&
+    token.refresh_token === superseded.refreshToken &&
+    token.access_token === superseded.accessToken
+  ) {
+    // The file was read before our own refresh landed in it: the memory is newer.
+    return;
+  }
+  entry.refreshToken = token.refresh_token;
+  entry.accessToken = token.access_token;
+  entry.expiresAtMs = token.expiry_timestamp * 1_000;
+  entry.generation += 1;
+  entry.refreshFlight = undefined;
+  entry.superseded = undefined;
+  entry.failures.delete('refresh');
+  entry.failures.delete('unauthorized');
+  const reason = entry.accountBlock?.reason;
+  if (reason === 'REFRESH_FAILED' || reason === 'UNAUTHORIZED') entry.accountBlock = undefined;
+}
+
+function updateEntry(entry: PoolEntry, account: Account, protectedModels: Set<string>): void {
+  entry.email = account.email;
+  entry.oauthClientKey = account.token.oauth_client_key ?? undefined;
+  if (account.token.project_id) entry.projectId = account.token.project_id;
+  entry.tier = account.quota?.subscription_tier ?? undefined;
+  entry.tierRank = tierRankOf(account.quota?.subscription_tier);
+  entry.quotaByModel = quotaByModelOf(account);
+  entry.protectedModels = protectedModels;
+  updateCredentials(entry, account);
+}
+
+/** Loads `accounts` into `roster`; logs each skipped disabled account once per load. */
+export function loadAccounts(context: PoolContext, roster: Roster, accounts: readonly Account[]): void {
+  const nowMs = context.clock.now();
+  const excluded = new Map<string, ExcludedAccount>();
+  const seen = new Set<string>();
+  for (const account of accounts) {
+    if (seen.has(account.id)) continue;
+    seen.add(account.id);
+    const existing = roster.byId.get(account.id);
+    const revokedToken = roster.revoked.get(account.id);
+    if (revokedToken !== undefined && revokedToken !== account.token.refresh_token) roster.revoked.delete(account.id);
+    const judgement =
+      revokedToken === account.token.refresh_token && !account.disabled
+        ? ({
+            usable: false,
+            excluded: roster.excluded.get(account.id) ?? { id: account.id, email: account.email, state: 'disabled' },
+          } as const)
+        : judgeAccount(account, context.settings.quotaProtection, nowMs);
+    if (!judgement.usable) {
+      excluded.set(account.id, judgement.excluded);
+      logSkip(context, judgement.excluded);
+      if (existing !== undefined) roster.remove(existing);
+      continue;
+    }
+    if (judgement.validationExpired) {
+      context.logger.info(
+        { accountId: account.id },
+        `Validation block expired and cleared for account: ${account.email}`,
+      );
+      persistInBackground(context, 'clearValidationBlock', () => context.storage.clearValidationBlock(account.id));
+    }
+    let entry = existing;
+    if (entry === undefined) {
+      entry = createEntry(account, judgement.protectedModels);
+      roster.add(entry);
+    } else {
+      updateEntry(entry, account, judgement.protectedModels);
+    }
+    const block = judgement.validationBlock;
+    if (block !== undefined && (entry.accountBlock?.untilMs ?? 0) < block.untilMs) {
+      entry.accountBlock = {
+        untilMs: block.untilMs,
+        reason: 'VALIDATION_REQUIRED',
+        message: block.reason,
+        ...(block.url === undefined ? {} : { url: block.url }),
+      };
+    }
+  }
+  for (const entry of [...roster.order]) if (!seen.has(entry.id)) roster.remove(entry);
+  roster.excluded = excluded;
+  roster.changed();
+  context.logger.info({ usable: roster.size, skipped: excluded.size }, `Account pool loaded: ${roster.size} usable`);
+}

@@ -1,0 +1,100 @@
+/**
+ * The account pool: load accounts, lease them to requests through the one rotation loop, report their state.
+ * Pure logic: clock, storage, token client and project resolver are injected.
+ */
+import type { Account } from '../store/account-schema.ts';
+import { type Logger, silentLogger } from '../telemetry/log-port.ts';
+import type { AttemptFunction, ExecuteRequest } from './attempt-types.ts';
+import type { PoolContext } from './context.ts';
+import { loadAccounts } from './load-accounts.ts';
+import { normalizeModelKey } from './model-key.ts';
+import { PoisonDetector } from './poison-detector.ts';
+import type { Clock, PoolEventListener, PoolStorage, ProjectResolver, RandomSource, TokenClient } from './ports.ts';
+import { Roster } from './roster.ts';
+import { executeWithRotation } from './rotation-loop.ts';
+import { Selector } from './selector.ts';
+import { defaultPoolSettings, type PoolSettings } from './settings.ts';
+import { type AccountStatus, poolStatus } from './status.ts';
+
+export interface PoolOptions {
+  readonly clock: Clock;
+  readonly tokenClient: TokenClient;
+  readonly projectResolver: ProjectResolver;
+  readonly storage: PoolStorage;
+  readonly settings?: PoolSettings;
+  readonly logger?: Logger;
+  /** Defaults to Math.random. */
+  readonly random?: RandomSource;
+  /** Diagnostics for metrics; must not throw. */
+  readonly onEvent?: PoolEventListener;
+}
+
+export interface AccountPool {
+  /** Applies the store's account list (diffed against the live state). */
+  load(accounts: readonly Account[]): void;
+  /** Runs `attempt` with rotating accounts; resolves with the first success. */
+  execute<T>(request: ExecuteRequest, attempt: AttemptFunction<T>): Promise<T>;
+  /** The account the next request for `model` would get (no side effects on tokens), for admin and benchmarks. */
+  peek(model: string, sessionKey?: string): string | undefined;
+  status(): AccountStatus[];
+  /** Hot reload: the new settings apply to every decision from now on. */
+  updateSettings(settings: PoolSettings): void;
+  readonly settings: PoolSettings;
+  /** Live (loaded, not disabled) accounts. */
+  readonly size: number;
+}
+
+const noneExcluded: ReadonlySet<string> = new Set();
+
+/** Creates an empty pool; call `load()` with the store's accounts. */
+export function createAccountPool(options: PoolOptions): AccountPool {
+  const listener = options.onEvent;
+  const context: PoolContext = {
+    settings: options.settings ?? defaultPoolSettings,
+    clock: options.clock,
+    random: options.random ?? Math.random,
+    logger: options.logger ?? silentLogger,
+    storage: options.storage,
+    tokenClient: options.tokenClient,
+    projectResolver: options.projectResolver,
+    emit: listener === undefined ? () => undefined : (event) => listener(event),
+  };
+  const roster = new Roster();
+  const selector = new Selector(context, roster);
+  const poison = new PoisonDetector();
+  const parts = { context, roster, selector, poison };
+
+  return {
+    load(accounts) {
+      loadAccounts(context, roster, accounts);
+    },
+    execute(request, attempt) {
+      return executeWithRotation(parts, request, attempt);
+    },
+    peek(model, sessionKey) {
+      return selector.select(normalizeModelKey(model), sessionKey, noneExcluded, context.clock.now())?.id;
+    },
+    status() {
+      return poolStatus(context, roster);
+    },
+    updateSettings(settings) {
+      const wasEnabled = context.settings.circuitBreaker.enabled;
+      context.settings = settings;
+      if (wasEnabled && !settings.circuitBreaker.enabled) {
+        // Rotation only from now on: cooldowns recorded under the breaker no longer hold accounts back.
+        for (const entry of roster.order) {
+          entry.modelCooldowns.clear();
+          const reason = entry.accountBlock?.reason;
+          if (reason === 'SERVER_ERROR' || reason === 'UNAUTHORIZED') entry.accountBlock = undefined;
+        }
+      }
+      roster.changed();
+    },
+    get settings() {
+      return context.settings;
+    },
+    get size() {
+      return roster.size;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * What the pool needs from the outside world. The server wires these to the real clock, the Google OAuth and
+ * loadCodeAssist clients and the account store; tests pass fakes. Nothing here does I/O by itself.
+ */
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason when the signal aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface RefreshRequest {
+  readonly id: string;
+  readonly email: string;
+  readonly refreshToken: string;
+  readonly oauthClientKey?: string;
+}
+
+export interface RefreshResult {
+  readonly accessToken: string;
+  readonly expiresInSeconds: number;
+  /** Present when Google rotated the refresh token. */
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+}
+
+export interface TokenClient {
+  /**
+   * Exchanges a refresh token for an access token. Throws GatewayError `AGW_REFRESH_REVOKED` (message = Google's
+   * error text, containing `invalid_grant`) or `AGW_REFRESH_FAILED` (network, 5xx, invalid_client, …).
+   */
+  refresh(request: RefreshRequest): Promise<RefreshResult>;
+}
+
+export interface ProjectResolver {
+  /** The account's Cloud Code project; throws `AGW_PROJECT_UNRESOLVED` when it has none. */
+  resolve(accessToken: string): Promise<string>;
+}
+
+export interface TokenPatch {
+  readonly accessToken: string;
+  readonly expiresInSeconds: number;
+  /** Unix seconds. */
+  readonly expiryTimestamp: number;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  /**
+   * The refresh token this result was obtained with. The store writes the patch only while the file still holds
+   * it (compare-and-set), so a late refresh never overwrites credentials the user has just replaced.
+   */
+  readonly basedOnRefreshToken: string;
+}
+
+/** Durable side effects of pool decisions; the server maps each onto the account file (under the store lock). */
+export interface PoolStorage {
+  persistToken(id: string, patch: TokenPatch): Promise<void>;
+  /** Sets `disabled`, `disabled_at` (now) and `disabled_reason`. */
+  disable(id: string, reason: string): Promise<void>;
+  setValidationBlock(id: string, untilUnix: number, reason: string, url?: string): Promise<void>;
+  /** Clears `validation_blocked*` and `validation_url` once the block has run out. */
+  clearValidationBlock(id: string): Promise<void>;
+  /** Sets `proxy_disabled` with a `Forbidden (403): …` reason and `quota.is_forbidden`. */
+  markForbidden(id: string, reason: string): Promise<void>;
+  setProjectId(id: string, projectId: string): Promise<void>;
+  /** agw's `agw_error` field; null clears it. */
+  setAccountError(id: string, message: string | null): Promise<void>;
+  recordQuotaExhausted(id: string, model: string, resetTimeIso: string): Promise<void>;
+}
+
+/** Returns a number in [0, 1); injected so selection and jitter are deterministic in tests. */
+export type RandomSource = () => number;
+
+export type CooldownReason =
+  | 'QUOTA_EXHAUSTED'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'MODEL_CAPACITY_EXHAUSTED'
+  | 'RATE_LIMIT_UNKNOWN'
+  | 'SERVER_ERROR'
+  | 'UNAUTHORIZED'
+  | 'REFRESH_FAILED'
+  | 'PROJECT_UNRESOLVED'
+  | 'VALIDATION_REQUIRED';
+
+/** Diagnostics for the metrics layer; never carries secrets. */
+export type PoolEvent =
+  | { readonly type: 'refresh'; readonly accountId: string; readonly outcome: 'ok' | 'revoked' | 'failed' | 'stale' }
+  | {
+      readonly type: 'cooldown-start';
+      readonly accountId: string;
+      /** Normalised model key; absent for an account-wide cooldown. */
+      readonly model?: string;
+      readonly reason: CooldownReason;
+      readonly untilMs: number;
+    }
+  | { readonly type: 'cooldown-end'; readonly accountId: string; readonly model?: string }
+  | { readonly type: 'account-state'; readonly accountId: string; readonly state: string; readonly reason?: string }
+  | {
+      readonly type: 'request';
+      readonly model: string;
+      readonly attempts: number;
+      /** `ok` or the GatewayError code the request ended with. */
+      readonly outcome: string;
+    }
+  | { readonly type: 'poisoned'; readonly model: string; readonly accounts: number }
+  | { readonly type: 'all-limited'; readonly model: string; readonly retryAfterSeconds: number };
+
+export type PoolEventListener = (event: PoolEvent) => void;

@@ -1,0 +1,281 @@
+/**
+ * The one retry loop of agw: pick an account, make its token and project ready, run one attempt, classify a
+ * failure, and rotate, wait or stop. Attempts are bounded (settings and pool size + 1), the whole request has a
+ * deadline, nothing sleeps after the final attempt, and a committed answer is never retried.
+ */
+import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import type { PoolEntry } from './account-entry.ts';
+import type { AttemptFunction, ExecuteRequest } from './attempt-types.ts';
+import { backoffMs } from './backoff.ts';
+import { classifyFailure } from './classify-failure.ts';
+import type { PoolContext } from './context.ts';
+import { undoModelCooldown } from './cooldowns.ts';
+import { blockForValidation, coolAccount, coolModel, errorForVerdict, markForbidden } from './failure-effects.ts';
+import { normalizeModelKey } from './model-key.ts';
+import type { PoisonDetector } from './poison-detector.ts';
+import { ensureProjectId } from './project-lifecycle.ts';
+import type { Roster } from './roster.ts';
+import type { Selector } from './selector.ts';
+import { freshAccessToken } from './token-lifecycle.ts';
+
+export interface LoopParts {
+  readonly context: PoolContext;
+  readonly roster: Roster;
+  readonly selector: Selector;
+  readonly poison: PoisonDetector;
+}
+
+function withRetryAfter(error: GatewayError, waitMs: number | undefined): GatewayError {
+  if (waitMs === undefined || waitMs <= 0 || error.retryAfterSeconds !== undefined) return error;
+  return new GatewayError(error.code, error.message, {
+    retryAfterSeconds: Math.ceil(waitMs / 1_000),
+    ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
+    ...(error.details === undefined ? {} : { details: error.details }),
+    cause: error,
+  });
+}
+
+function poisonedError(attempts: number): GatewayError {
+  return new GatewayError(
+    'AGW_POISONED_REQUEST',
+    'This request was rejected by several accounts in a row while other requests succeed; it is failed alone. ' +
+      'Change the request (system prompt, tools, size) and try again.',
+    { details: { attempts } },
+  );
+}
+
+/** Runs `attempt` with rotating accounts until it succeeds or the request cannot be served. */
+export async function executeWithRotation<T>(
+  parts: LoopParts,
+  request: ExecuteRequest,
+  attempt: AttemptFunction<T>,
+): Promise<T> {
+  const { context, roster, selector, poison } = parts;
+  const settings = context.settings;
+  const { clock } = context;
+  const signal = request.signal;
+  const modelKey = normalizeModelKey(request.model);
+  const fingerprint = request.requestFingerprint;
+  const startedAt = clock.now();
+  const deadline = startedAt + settings.requestDeadlineMs;
+  const alreadyPoisoned = fingerprint !== undefined && poison.isPoisoned(fingerprint, startedAt);
+  const maxAttempts = alreadyPoisoned ? 1 : Math.max(1, Math.min(settings.maxAttempts, roster.size + 1));
+  const tried = new Set<string>();
+  const refreshedAfter401 = new Set<string>();
+  let attempts = 0;
+  let skips = 0;
+  let waitedMs = 0;
+  let lastError: GatewayError | undefined;
+  let pinned: PoolEntry | undefined;
+
+  const report = (outcome: string): void => {
+    context.emit({ type: 'request', model: modelKey, attempts, outcome });
+  };
+  const fail = (error: GatewayError): never => {
+    report(error.code);
+    throw error;
+  };
+  const sleep = async (ms: number): Promise<void> => {
+    await clock.sleep(ms, signal);
+  };
+
+  for (;;) {
+    signal?.throwIfAborted();
+    const nowMs = clock.now();
+    if (nowMs >= deadline) {
+      fail(
+        new GatewayError(
+          'AGW_DEADLINE_EXCEEDED',
+          `The request ran out of its ${settings.requestDeadlineMs} ms budget.`,
+          {
+            ...(lastError === undefined ? {} : { cause: lastError }),
+          },
+        ),
+      );
+    }
+    if (attempts >= maxAttempts) {
+      const last = lastError ?? new GatewayError('AGW_INTERNAL', 'no attempt result');
+      fail(
+        new GatewayError(
+          'AGW_ATTEMPTS_EXHAUSTED',
+          `All ${attempts} attempts failed. Last error: ${last.code}: ${last.message}`,
+          {
+            cause: last,
+            details: { lastCode: last.code, attempts },
+            ...(last.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: last.retryAfterSeconds }),
+            ...(last.upstreamStatus === undefined ? {} : { upstreamStatus: last.upstreamStatus }),
+          },
+        ),
+      );
+    }
+
+    let entry: PoolEntry | undefined = pinned !== undefined && !pinned.removed ? pinned : undefined;
+    pinned = undefined;
+    if (entry === undefined) {
+      entry = selector.select(modelKey, request.sessionKey, tried, nowMs);
+      if (entry === undefined && attempts > 0) {
+        // Everyone else is out: retry a tried account that is still fine (e.g. after a network error), after a pause.
+        const again = selector.selectAny(modelKey, nowMs);
+        if (again !== undefined) {
+          const pauseMs = backoffMs(settings.sameAccountRetryPause, attempts, context.random, settings.jitterRatio);
+          if (nowMs + pauseMs >= deadline)
+            fail(lastError ?? new GatewayError('AGW_DEADLINE_EXCEEDED', 'No time left to retry.'));
+          await sleep(pauseMs);
+          entry = again.removed ? undefined : again;
+          if (entry === undefined) continue;
+        }
+      }
+      if (entry === undefined) {
+        const waitMs = selector.shortestWaitMs(modelKey, nowMs);
+        if (lastError !== undefined) fail(withRetryAfter(lastError, waitMs));
+        if (roster.size === 0) {
+          fail(new GatewayError('AGW_NO_ACCOUNTS', 'The pool has no usable account (none added, or all disabled).'));
+        }
+        if (waitMs === undefined) {
+          fail(new GatewayError('AGW_NO_ACCOUNTS', `No account may serve ${modelKey} (quota protection or unusable).`));
+        }
+        const wait = waitMs ?? 0;
+        if (wait <= settings.maxWaitSeconds * 1_000 - waitedMs && nowMs + wait < deadline) {
+          await sleep(wait);
+          waitedMs += wait;
+          continue;
+        }
+        const retryAfterSeconds = Math.max(1, Math.ceil(wait / 1_000));
+        context.emit({ type: 'all-limited', model: modelKey, retryAfterSeconds });
+        fail(
+          new GatewayError(
+            'AGW_ALL_ACCOUNTS_LIMITED',
+            `Every account is cooling down for ${modelKey}; retry in ${retryAfterSeconds}s.`,
+            {
+              retryAfterSeconds,
+            },
+          ),
+        );
+      }
+    }
+    if (entry === undefined) continue;
+
+    tried.add(entry.id);
+    let accessToken: string | undefined;
+    let projectId: string | undefined;
+    try {
+      accessToken = await freshAccessToken(context, roster, entry);
+      if (accessToken !== undefined) projectId = await ensureProjectId(context, entry, accessToken);
+    } catch (error) {
+      lastError = toGatewayError(error);
+      skips += 1;
+      if (skips >= settings.maxAccountSkipsPerRequest) fail(lastError);
+      continue;
+    }
+    if (accessToken === undefined || projectId === undefined) continue;
+    signal?.throwIfAborted();
+
+    attempts += 1;
+    const result = await attempt({
+      accountId: entry.id,
+      email: entry.email,
+      accessToken,
+      projectId,
+      attempt: attempts,
+      ...(entry.tier === undefined ? {} : { tier: entry.tier }),
+    });
+    const afterMs = clock.now();
+    if (result.ok) {
+      entry.failures.clear();
+      poison.recordSuccess(fingerprint, afterMs);
+      if (request.sessionKey !== undefined) selector.bindSession(request.sessionKey, entry.id, afterMs);
+      report('ok');
+      return result.value;
+    }
+
+    const failure = result.failure;
+    const verdict = classifyFailure(failure, settings, afterMs);
+    const error = errorForVerdict(verdict, failure.kind === 'http' ? failure.status : undefined);
+    lastError = error;
+    // Bytes reached the client: no retry, and no verdict about the account from a half-finished answer.
+    if (failure.committed) fail(error);
+
+    const poisonable =
+      verdict.action === 'cool-model' || verdict.action === 'wait-same' || verdict.action === 'client-error';
+    if (alreadyPoisoned && poisonable) fail(poisonedError(attempts));
+
+    switch (verdict.action) {
+      case 'client-error': {
+        if (fingerprint !== undefined) {
+          const undo = poison.recordRejection(
+            fingerprint,
+            entry.id,
+            afterMs,
+            settings.poisonThreshold,
+            settings.poisonWindowMs,
+          );
+          if (undo !== undefined) {
+            for (const caused of undo)
+              undoModelCooldown(context, caused.entry, caused.modelKey, caused.cooldown, caused.previous);
+            roster.availabilityVersion += 1;
+            context.emit({ type: 'poisoned', model: modelKey, accounts: settings.poisonThreshold });
+            fail(poisonedError(attempts));
+          }
+        }
+        fail(error);
+        break;
+      }
+      case 'wait-same': {
+        if (attempts < maxAttempts && afterMs + verdict.waitMs < deadline) {
+          await sleep(verdict.waitMs);
+          pinned = entry;
+        }
+        break;
+      }
+      case 'cool-model': {
+        const applied = coolModel(context, entry, modelKey, verdict);
+        if (fingerprint !== undefined) {
+          const caused = applied === undefined ? undefined : { entry, modelKey, ...applied };
+          const undo = poison.recordRejection(
+            fingerprint,
+            entry.id,
+            afterMs,
+            settings.poisonThreshold,
+            settings.poisonWindowMs,
+            caused,
+          );
+          if (undo !== undefined) {
+            for (const item of undo)
+              undoModelCooldown(context, item.entry, item.modelKey, item.cooldown, item.previous);
+            roster.availabilityVersion += 1;
+            context.logger.warn(
+              { model: modelKey },
+              'Poisoned request isolated: rejected by several accounts in a row',
+            );
+            context.emit({ type: 'poisoned', model: modelKey, accounts: settings.poisonThreshold });
+            fail(poisonedError(attempts));
+          }
+        }
+        break;
+      }
+      case 'refresh-retry': {
+        if (refreshedAfter401.has(entry.id)) {
+          coolAccount(context, entry, 'UNAUTHORIZED', verdict.message);
+          break;
+        }
+        refreshedAfter401.add(entry.id);
+        try {
+          const renewed = await freshAccessToken(context, roster, entry, { force: true, staleToken: accessToken });
+          if (renewed !== undefined) pinned = entry;
+        } catch (refreshError) {
+          lastError = toGatewayError(refreshError);
+        }
+        break;
+      }
+      case 'validation-block':
+        blockForValidation(context, entry, verdict);
+        break;
+      case 'forbidden':
+        markForbidden(context, roster, entry, verdict.message);
+        break;
+      case 'rotate':
+        if (verdict.coolAccount) coolAccount(context, entry, 'SERVER_ERROR', verdict.message);
+        break;
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Access tokens: refreshed ahead of expiry, one refresh in flight per account (every caller shares it), results
+ * of a refresh started before the credentials were replaced are dropped (generation counter), and a rotated
+ * refresh token is persisted before the new access token is handed out. `invalid_grant` disables the account
+ * exactly as the seed story says; every other failure only cools it down.
+ */
+import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import { bumpFailure, type PoolEntry } from './account-entry.ts';
+import { backoffMs } from './backoff.ts';
+import type { PoolContext } from './context.ts';
+import { setAccountBlock } from './cooldowns.ts';
+import type { Roster } from './roster.ts';
+import { scrubSecrets, truncateUtf8 } from './truncate.ts';
+
+/** What a client sees when the only accounts that could serve it had revoked refresh tokens (no email). */
+export const revokedClientMessage =
+  'OAuth refresh failed (invalid_grant): the refresh token is likely revoked or expired; ' +
+  're-add the account (OAuth sign-in or a new refresh token) to restore service.';
+
+/** Byte limit of `disabled_reason`, as in the reference. */
+const disabledReasonMaxBytes = 800;
+
+export interface FreshTokenOptions {
+  /** Refresh even though the token looks valid, unless it already differs from `staleToken` (401 handling). */
+  readonly force?: boolean;
+  readonly staleToken?: string;
+}
+
+/** True when the refresh error means the refresh token itself is dead. */
+function isInvalidGrant(error: GatewayError): boolean {
+  return error.code === 'AGW_REFRESH_REVOKED' || error.message.includes('invalid_grant');
+}
+
+async function disableRevoked(
+  context: PoolContext,
+  roster: Roster,
+  entry: PoolEntry,
+  errorText: string,
+): Promise<void> {
+  const { logger } = context;
+  logger.warn(
+    { accountId: entry.id },
+    `Disabling account due to invalid_grant (${entry.email}): refresh_token likely revoked/expired`,
+  );
+  const reason = truncateUtf8(`invalid_grant: ${errorText}`, disabledReasonMaxBytes);
+  const nowMs = context.clock.now();
+  // Out of rotation first, synchronously, so no other request can pick it while the file is written.
+  roster.remove(entry, { id: entry.id, email: entry.email, state: 'disabled', reason, atMs: nowMs });
+  roster.rememberRevoked(entry.id, entry.refreshToken);
+  context.emit({ type: 'account-state', accountId: entry.id, state: 'disabled', reason });
+  try {
+    await context.storage.disable(entry.id, reason);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error({ accountId: entry.id, error: message }, `Persisting the disable of ${entry.email} failed`);
+  }
+}
+
+function coolAfterRefreshFailure(context: PoolContext, entry: PoolEntry, errorText: string): void {
+  const nowMs = context.clock.now();
+  const settings = context.settings;
+  const count = bumpFailure(entry, 'refresh', nowMs);
+  const waitMs = backoffMs(settings.refreshFailureCooldown, count, context.random, settings.jitterRatio);
+  setAccountBlock(context, entry, { untilMs: nowMs + waitMs, reason: 'REFRESH_FAILED', message: errorText });
+}
+
+async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry): Promise<void> {
+  const generation = entry.generation;
+  const refreshToken = entry.refreshToken;
+  const stale = (): boolean => entry.generation !== generation || entry.removed;
+  let result: Awaited<ReturnType<PoolContext['tokenClient']['refresh']>>;
+  try {
+    result = await context.tokenClient.refresh({
+      id: entry.id,
+      email: entry.email,
+      refreshToken,
+      ...(entry.oauthClientKey === undefined ? {} : { oauthClientKey: entry.oauthClientKey }),
+    });
+  } catch (thrown) {
+    if (stale()) {
+      // The failure concerns credentials that were replaced meanwhile; it says nothing about the new ones.
+      context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
+      return;
+    }
+    const error = toGatewayError(thrown);
+    const errorText = scrubSecrets(error.message);
+    context.logger.error({ accountId: entry.id }, `Token 刷新失败 (${entry.email}): ${errorText}，尝试下一个账号`);
+    if (isInvalidGrant(error)) {
+      context.emit({ type: 'refresh', accountId: entry.id, outcome: 'revoked' });
+      await disableRevoked(context, roster, entry, errorText);
+      throw new GatewayError('AGW_REFRESH_REVOKED', revokedClientMessage);
+    }
+    context.emit({ type: 'refresh', accountId: entry.id, outcome: 'failed' });
+    coolAfterRefreshFailure(context, entry, errorText);
+    throw new GatewayError('AGW_REFRESH_FAILED', 'Refreshing an account access token failed; the account cools down.', {
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    });
+  }
+  if (stale()) {
+    context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
+    return;
+  }
+  const nowMs = context.clock.now();
+  const expiresAtMs = nowMs + result.expiresInSeconds * 1_000;
+  try {
+    // Persist first: a rotated refresh token that only lived in memory would be lost by a crash.
+    await context.storage.persistToken(entry.id, {
+      accessToken: result.accessToken,
+      expiresInSeconds: result.expiresInSeconds,
+      expiryTimestamp: Math.floor(expiresAtMs / 1_000),
+      basedOnRefreshToken: refreshToken,
+      ...(result.refreshToken === undefined ? {} : { refreshToken: result.refreshToken }),
+      ...(result.idToken === undefined ? {} : { idToken: result.idToken }),
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    context.logger.error(
+      { accountId: entry.id, error: message },
+      `Persisting the refreshed token of ${entry.email} failed`,
+    );
+  }
+  if (stale()) {
+    context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
+    return;
+  }
+  entry.superseded = { refreshToken: entry.refreshToken, accessToken: entry.accessToken };
+  entry.accessToken = result.accessToken;
+  entry.expiresAtMs = expiresAtMs;
+  if (result.refreshToken !== undefined) entry.refreshToken = result.refreshToken;
+  entry.failures.delete('refresh');
+  if (entry.accountBlock?.reason === 'REFRESH_FAILED') entry.accountBlock = undefined;
+  context.emit({ type: 'refresh', accountId: entry.id, outcome: 'ok' });
+  context.logger.debug({ accountId: entry.id }, `Refreshed the access token of ${entry.email}`);
+}
+
+function needsRefresh(context: PoolContext, entry: PoolEntry, options: FreshTokenOptions): boolean {
+  if (options.force === true) return options.staleToken === undefined || entry.accessToken === options.staleToken;
+  return context.clock.now() >= entry.expiresAtMs - context.settings.refreshMarginSeconds * 1_000;
+}
+
+/**
+ * A usable access token for `entry`, refreshing it (single-flight) when due. Returns undefined when the account
+ * left the pool meanwhile; throws AGW_REFRESH_REVOKED / AGW_REFRESH_FAILED after handling the failure.
+ */
+export async function freshAccessToken(
+  context: PoolContext,
+  roster: Roster,
+  entry: PoolEntry,
+  options: FreshTokenOptions = {},
+): Promise<string | undefined> {
+  // Three rounds: a reload can replace the credentials while we wait; then the new ones are judged afresh.
+  for (let round = 0; round < 3; round += 1) {
+    if (entry.removed) return undefined;
+    if (!needsRefresh(context, entry, options)) return entry.accessToken;
+    if (entry.refreshFlight === undefined) {
+      const flight: Promise<void> = runRefresh(context, roster, entry).finally(() => {
+        if (entry.refreshFlight === flight) entry.refreshFlight = undefined;
+      });
+      entry.refreshFlight = flight;
+    }
+    await entry.refreshFlight;
+    if (entry.removed) return undefined;
+    if (!needsRefresh(context, entry, options)) return entry.accessToken;
+  }
+  return entry.removed ? undefined : entry.accessToken;
+}
