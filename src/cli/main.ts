@@ -4,7 +4,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/accounts.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import type { GlobalOptions } from './commands/global-options.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { exitCodes, reportError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run agw --help for usage)')
     .exitOverride();
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  registerServeCommand(program, globals);
+  registerDemoCommand(program);
   registerAccountCommands(program, globals);
   registerConfigCommands(program, globals);
   return program;

@@ -131,7 +131,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       userAgent: `vscode/1.X.X (Antigravity/${version})`,
     },
     pool: {
-      strategy: values.strategy ?? (values.schedulingMode === 'PerformanceFirst' ? 'round-robin' : 'sticky'),
+      strategy: values.strategy ?? (values.schedulingMode === 'PerformanceFirst' ? 'quota-aware' : 'sticky'),
       maxWaitSeconds: values.maxWaitSeconds,
       maxAttempts: values.maxAttempts,
       requestDeadlineMs: secondsToMs(values.requestDeadlineSeconds),

@@ -210,14 +210,14 @@ export const settingsTable = {
     schema: z.enum(strategies).nullable(),
     fallback: null,
     description:
-      'sticky | round-robin | quota-aware. Unset: derived from proxy.scheduling.mode (PerformanceFirst → round-robin, else sticky).',
+      'sticky | round-robin | quota-aware. Unset: derived from proxy.scheduling.mode (PerformanceFirst → quota-aware without session affinity, CacheFirst and Balance → sticky).',
   },
   schedulingMode: {
     path: 'proxy.scheduling.mode',
     env: [],
     schema: z.enum(schedulingModes),
     fallback: 'Balance',
-    description: 'The reference scheduling mode: CacheFirst and Balance → sticky, PerformanceFirst → round-robin.',
+    description: 'The reference scheduling mode: CacheFirst and Balance → sticky, PerformanceFirst → quota-aware.',
   },
   maxWaitSeconds: {
     path: 'proxy.scheduling.max_wait_seconds',

@@ -139,22 +139,3 @@ export const defaultPoolSettings: PoolSettings = Object.freeze({
   // 1 s doubling to 8 s: a transient network error on a one-account pool deserves one quick retry.
   sameAccountRetryPause: Object.freeze({ baseMs: 1_000, capMs: 8_000 }),
 }) as PoolSettings;
-
-/**
- * Maps the reference system's `scheduling.mode` onto pool settings. CacheFirst waits (up to
- * `maxWaitSeconds`) rather than answering "all limited" at once, so a cached session is not moved needlessly;
- * Balance keeps sessions sticky but never waits; PerformanceFirst drops stickiness for the quota-aware choice.
- */
-export function settingsForSchedulingMode(
-  mode: SchedulingMode,
-  maxWaitSeconds: number,
-): Pick<PoolSettings, 'strategy' | 'maxWaitSeconds'> {
-  switch (mode) {
-    case 'CacheFirst':
-      return { strategy: 'sticky', maxWaitSeconds: Math.max(0, maxWaitSeconds) };
-    case 'Balance':
-      return { strategy: 'sticky', maxWaitSeconds: 0 };
-    case 'PerformanceFirst':
-      return { strategy: 'quota-aware', maxWaitSeconds: 0 };
-  }
-}

@@ -46,7 +46,7 @@ test('the reference file format is read: proxy object, top-level quota_protectio
   assert.equal(config.server.host, '0.0.0.0', 'LAN access binds all interfaces');
   assert.equal(config.auth.effectiveMode, 'all_except_health', 'auto with LAN access requires the key');
   assert.equal(config.auth.adminSecret, 'sk-abc', 'admin falls back to the API key');
-  assert.equal(config.pool.strategy, 'round-robin');
+  assert.equal(config.pool.strategy, 'quota-aware');
   assert.equal(config.pool.maxWaitSeconds, 30);
   assert.equal(config.pool.circuitBreakerEnabled, false);
   assert.deepEqual(config.pool.backoffStepsSeconds, [10, 20]);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createEntry } from '../../src/pool/account-entry.ts';
 import { normalizeModelKey } from '../../src/pool/model-key.ts';
-import { settingsForSchedulingMode } from '../../src/pool/settings.ts';
 import { pickQuotaAware, rankForModel } from '../../src/pool/strategies/quota-aware.ts';
 import { RoundRobinCursor } from '../../src/pool/strategies/round-robin.ts';
 import { StickySessions } from '../../src/pool/strategies/sticky-sessions.ts';
@@ -105,12 +104,6 @@ test('model keys are normalised like the reference', () => {
     ['GPT-OSS-120B', 'gpt-oss-120b'],
   ];
   for (const [input, expected] of table) assert.equal(normalizeModelKey(input), expected, input);
-});
-
-test('scheduling modes map onto settings', () => {
-  assert.deepEqual(settingsForSchedulingMode('CacheFirst', 60), { strategy: 'sticky', maxWaitSeconds: 60 });
-  assert.deepEqual(settingsForSchedulingMode('Balance', 60), { strategy: 'sticky', maxWaitSeconds: 0 });
-  assert.deepEqual(settingsForSchedulingMode('PerformanceFirst', 60), { strategy: 'quota-aware', maxWaitSeconds: 0 });
 });
 
 describe('load', () => {

@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/load.ts';
 import { GatewayError, toGatewayError } from '../../errors/catalogue.ts';
 import { createGoogleClients } from '../../google/clients.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
+import { tokensFromText } from '../../google/import-tokens.ts';
 import { completeFromPastedRedirect, startLoopbackLogin } from '../../google/login-flow.ts';
 import type { Account } from '../../store/account-schema.ts';
 import { quotaSummary, storedAccountStatus } from '../../store/account-status.ts';
@@ -86,31 +87,6 @@ export async function tokensFromImportSource(path: string): Promise<string[]> {
     return accounts.map((account) => account.token.refresh_token);
   }
   return tokensFromText(await readFile(path, 'utf8'));
-}
-
-export function tokensFromText(text: string): string[] {
-  const trimmed = text.trim();
-  const found: string[] = [];
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      const items = Array.isArray(parsed) ? parsed : ((parsed as { accounts?: unknown }).accounts ?? []);
-      for (const item of Array.isArray(items) ? items : []) {
-        if (typeof item === 'string') found.push(item.trim());
-        else if (
-          typeof item === 'object' &&
-          item !== null &&
-          typeof (item as { refresh_token?: unknown }).refresh_token === 'string'
-        ) {
-          found.push((item as { refresh_token: string }).refresh_token.trim());
-        }
-      }
-    } catch {
-      // Not JSON after all: fall through to the token pattern.
-    }
-  }
-  if (found.length === 0) for (const match of trimmed.matchAll(/1\/\/[A-Za-z0-9_-]+/g)) found.push(match[0]);
-  return [...new Set(found.filter((token) => token !== ''))];
 }
 
 export function registerAccountCommands(program: Command, globals: () => GlobalOptions): void {

@@ -1,0 +1,180 @@
+/**
+ * The Fastify application: body parsing with clear errors, client and admin authentication, every route, errors
+ * in each client's dialect, and one request-log row plus metrics per generation request.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors/catalogue.ts';
+import type { RequestLogEntry } from '../telemetry/request-log.ts';
+import { registerAdminApi } from './admin/register.ts';
+import { createAdminSessions } from './admin/sessions.ts';
+import {
+  createFailureThrottle,
+  extractPresentedKey,
+  rejectionMessage,
+  requiresClientKey,
+  secretsEqual,
+} from './client-auth.ts';
+import { type Dialect, dialectOf, sendError } from './dialect.ts';
+import { factsOf } from './request-context.ts';
+import { registerAnthropicRoutes } from './routes/anthropic.ts';
+import { registerConsole } from './routes/console.ts';
+import { registerGeminiRoutes } from './routes/gemini.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerOpenAiRoutes } from './routes/openai.ts';
+import type { GatewayServices } from './services.ts';
+
+export interface AppOptions {
+  /** Model names the accounts' quota snapshots list, kept up to date by the runtime (no disk reads per request). */
+  accountModelNames: () => readonly string[];
+  /** Directory of the built console, when there is one. */
+  consoleDirectory?: string;
+}
+
+/** Fastify's own errors mapped onto the catalogue, so they too leave in the client's dialect. */
+function fromFastifyError(error: FastifyError): GatewayError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError(
+        'AGW_BODY_TOO_LARGE',
+        'the request body is larger than the configured limit (agw.body_limit_bytes)',
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new GatewayError('AGW_UNSUPPORTED_MEDIA_TYPE', 'send the request body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatewayError('AGW_INVALID_JSON', 'the request body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new GatewayError('AGW_INVALID_JSON', `the request body is not valid JSON: ${error.message}`);
+    default:
+      if (error.statusCode === 400 || error instanceof SyntaxError) {
+        return new GatewayError('AGW_INVALID_JSON', `the request body is not valid JSON: ${error.message}`);
+      }
+      if (error.statusCode === 413) return new GatewayError('AGW_BODY_TOO_LARGE', error.message);
+      if (error.statusCode === 415) return new GatewayError('AGW_UNSUPPORTED_MEDIA_TYPE', error.message);
+      return new GatewayError('AGW_INTERNAL', error.message, { cause: error });
+  }
+}
+
+export async function buildApp(services: GatewayServices, options: AppOptions): Promise<FastifyInstance> {
+  const startConfig = services.config();
+  const app = Fastify({
+    bodyLimit: startConfig.server.bodyLimitBytes,
+    // Requests are logged once, by the request log; Fastify's own per-request lines would duplicate them.
+    logger: false,
+    // Trust nothing about client addresses: auth throttling keys on the socket peer.
+    trustProxy: false,
+    forceCloseConnections: true,
+  });
+  const throttle = createFailureThrottle({
+    limitPerMinute: startConfig.auth.failuresBeforeThrottle,
+    now: services.now,
+  });
+  const sessions = createAdminSessions({ now: services.now });
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const dialect = dialectOf(path);
+    const config = services.config();
+    if (dialect === 'admin') {
+      if (path === '/api/session' || path === '/api/health') return;
+      if (sessions.isValid(request.headers.cookie)) return;
+      const presented = extractPresentedKey(request.headers, undefined);
+      if (presented && secretsEqual(presented.value, config.auth.adminSecret)) return;
+      return rejectAuth(
+        request,
+        reply,
+        'admin',
+        'admin credentials required: log in through POST /api/session or send the admin password as Authorization: Bearer',
+      );
+    }
+    const needsKey =
+      path === '/metrics'
+        ? !config.auth.metricsOpen && config.auth.effectiveMode !== 'off'
+        : requiresClientKey(config.auth.effectiveMode, request.method, path);
+    if (!needsKey || isConsolePath(path)) return;
+    const presented = extractPresentedKey(request.headers, request.query);
+    if (presented && secretsEqual(presented.value, config.auth.apiKey)) {
+      throttle.recordSuccess(request.ip);
+      return;
+    }
+    return rejectAuth(request, reply, dialect, rejectionMessage(presented, config.auth.apiKey === ''));
+  });
+
+  function rejectAuth(request: FastifyRequest, reply: FastifyReply, dialect: Dialect, message: string): FastifyReply {
+    const wait = throttle.retryAfterSeconds(request.ip);
+    if (wait > 0) {
+      return sendError(
+        reply,
+        dialect,
+        new GatewayError('AGW_AUTH_THROTTLED', 'too many failed authentications; wait and try again', {
+          retryAfterSeconds: wait,
+        }),
+      );
+    }
+    throttle.recordFailure(request.ip);
+    return sendError(reply, dialect, new GatewayError('AGW_UNAUTHORIZED', message));
+  }
+
+  app.addHook('onResponse', async (request, reply) => {
+    const facts = factsOf(request);
+    if (!facts.logged) return;
+    const totalMs = reply.elapsedTime;
+    services.metrics.recordRequest({
+      route: facts.route,
+      protocol: facts.protocol,
+      status: reply.statusCode,
+      totalMs,
+      attempts: facts.attempts,
+      ...(facts.upstreamMs === undefined ? {} : { upstreamMs: facts.upstreamMs }),
+      ...(facts.mappedModel === undefined ? {} : { model: facts.mappedModel }),
+    });
+    const entry: RequestLogEntry = {
+      protocol: facts.protocol,
+      route: facts.route,
+      method: request.method,
+      status: reply.statusCode,
+      totalMs,
+      stream: facts.stream,
+      attempts: facts.attempts,
+      clientModel: facts.clientModel ?? null,
+      mappedModel: facts.mappedModel ?? null,
+      accountId: facts.accountId ?? null,
+      upstreamMs: facts.upstreamMs ?? null,
+      inputTokens: facts.usage?.inputTokens ?? null,
+      outputTokens: facts.usage?.outputTokens ?? null,
+      cachedTokens: facts.usage?.cachedTokens ?? null,
+      errorCode: facts.errorCode ?? null,
+      time: services.now() - totalMs,
+    };
+    services.requestLog.record(entry);
+    services.events.publish({ type: 'request', entry });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const gatewayError = GatewayError.is(error) ? error : fromFastifyError(error);
+    if (gatewayError.code === 'AGW_INTERNAL')
+      services.logger.error({ err: error, route: request.url.split('?')[0] }, 'request failed');
+    factsOf(request).errorCode = gatewayError.code;
+    return sendError(reply, dialectOf(request.url), gatewayError);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      dialectOf(request.url),
+      new GatewayError('AGW_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+
+  registerHealthRoutes(app, services);
+  registerOpenAiRoutes(app, services, options.accountModelNames);
+  registerAnthropicRoutes(app, services);
+  registerGeminiRoutes(app, services, options.accountModelNames);
+  registerAdminApi(app, services, sessions);
+  await registerConsole(app, options.consoleDirectory);
+  return app;
+}
+
+/** The console's static files are public (they hold no data; the admin API they call is protected). */
+function isConsolePath(path: string): boolean {
+  return path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/favicon.svg';
+}

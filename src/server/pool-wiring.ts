@@ -1,0 +1,139 @@
+/**
+ * The pool's ports, wired to the real world: Google for refreshes and projects, the account store for every
+ * durable decision, the wall clock. Kept apart from the runtime so each mapping is visible in one place.
+ */
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { GoogleClients } from '../google/clients.ts';
+import type { Clock, PoolStorage, ProjectResolver, TokenClient } from '../pool/ports.ts';
+import { defaultPoolSettings, type PoolSettings } from '../pool/settings.ts';
+import type { AccountStore } from '../store/account-store.ts';
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export function poolSettingsFrom(config: GatewayConfig): PoolSettings {
+  return {
+    ...defaultPoolSettings,
+    strategy: config.pool.strategy,
+    maxWaitSeconds: config.pool.maxWaitSeconds,
+    maxAttempts: config.pool.maxAttempts,
+    requestDeadlineMs: config.pool.requestDeadlineMs,
+    stickyTtlSeconds: config.pool.stickyTtlSeconds,
+    refreshMarginSeconds: config.pool.refreshMarginSeconds,
+    poisonThreshold: config.pool.poisonThreshold,
+    circuitBreaker: { enabled: config.pool.circuitBreakerEnabled, backoffSteps: config.pool.backoffStepsSeconds },
+    quotaProtection: {
+      enabled: config.quota.protectionEnabled,
+      thresholdPercentage: config.quota.protectionThresholdPercentage,
+      monitoredModels: config.quota.protectionMonitoredModels,
+    },
+  };
+}
+
+export function tokenClientFrom(google: GoogleClients): TokenClient {
+  return {
+    refresh: async (request) => {
+      const refreshed = await google.oauth.refreshAccessToken({ refreshToken: request.refreshToken });
+      return {
+        accessToken: refreshed.accessToken,
+        expiresInSeconds: refreshed.expiresInSeconds,
+        ...(refreshed.refreshToken === undefined ? {} : { refreshToken: refreshed.refreshToken }),
+        ...(refreshed.idToken === undefined ? {} : { idToken: refreshed.idToken }),
+      };
+    },
+  };
+}
+
+export function projectResolverFrom(google: GoogleClients): ProjectResolver {
+  return { resolve: async (accessToken) => (await google.codeAssist.resolveProject(accessToken)).projectId };
+}
+
+export function poolStorageFrom(store: AccountStore, now: () => number): PoolStorage {
+  const nowSeconds = (): number => Math.floor(now() / 1000);
+  return {
+    persistToken: async (id, patch) => {
+      await store.persistToken(
+        id,
+        {
+          access_token: patch.accessToken,
+          expires_in: patch.expiresInSeconds,
+          expiry_timestamp: patch.expiryTimestamp,
+          ...(patch.refreshToken === undefined ? {} : { refresh_token: patch.refreshToken }),
+          ...(patch.idToken === undefined ? {} : { id_token: patch.idToken }),
+        },
+        { ifRefreshToken: patch.basedOnRefreshToken },
+      );
+    },
+    disable: async (id, reason) => {
+      await store.disable(id, reason);
+    },
+    setValidationBlock: async (id, untilUnix, reason, url) => {
+      await store.update(id, (account) => {
+        account.validation_blocked = true;
+        account.validation_blocked_until = untilUnix;
+        account.validation_blocked_reason = reason;
+        if (url !== undefined) account.validation_url = url;
+      });
+    },
+    clearValidationBlock: async (id) => {
+      await store.update(id, (account) => {
+        account.validation_blocked = false;
+        delete account.validation_blocked_until;
+        delete account.validation_blocked_reason;
+        delete account.validation_url;
+      });
+    },
+    markForbidden: async (id, reason) => {
+      await store.update(id, (account) => {
+        account.proxy_disabled = true;
+        account.proxy_disabled_reason = `Forbidden (403): ${reason}`;
+        account.proxy_disabled_at = nowSeconds();
+        if (account.quota) {
+          account.quota.is_forbidden = true;
+          account.quota.forbidden_reason = reason;
+        }
+      });
+    },
+    setProjectId: async (id, projectId) => {
+      await store.update(id, (account) => {
+        account.token.project_id = projectId;
+        delete account.agw_error;
+      });
+    },
+    setAccountError: async (id, message) => {
+      await store.update(id, (account) => {
+        if (message === null) delete account.agw_error;
+        else account.agw_error = message;
+      });
+    },
+    recordQuotaExhausted: async (id, model, resetTimeIso) => {
+      await store.update(id, (account) => {
+        if (!account.quota) return;
+        const entry = account.quota.models.find((candidate) => candidate.name === model);
+        if (entry) {
+          entry.percentage = 0;
+          entry.reset_time = resetTimeIso;
+        } else {
+          account.quota.models.push({ name: model, percentage: 0, reset_time: resetTimeIso });
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * Starting and stopping the gateway: builds every service from the configuration, loads the pool from the data
+ * directory, keeps it in step with the store (changes from this process at once, from other processes through
+ * the store's watch) and with the configuration (hot reload), and listens.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import { createLiveConfig } from '../config/live-config.ts';
+import type { CommandLineOverrides, Environment } from '../config/load.ts';
+import { createGoogleClients } from '../google/clients.ts';
+import { createAccountPool } from '../pool/pool.ts';
+import type { PoolEvent } from '../pool/ports.ts';
+import { createSignatureStore } from '../protocols/anthropic/signature-store.ts';
+import { openAccountStore } from '../store/account-store.ts';
+import { createEventBus } from '../telemetry/event-bus.ts';
+import type { Logger } from '../telemetry/log-port.ts';
+import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
+import { registerSecret } from '../telemetry/redaction.ts';
+import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
+import { createUpstreamClient } from '../upstream/client.ts';
+import { buildApp } from './app.ts';
+import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
+import type { AdminEvent, GatewayServices } from './services.ts';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  overrides?: CommandLineOverrides;
+  environment?: Environment;
+  /** Directory of the built console (default: dist/web of this package). */
+  consoleDirectory?: string;
+}
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  services: GatewayServices;
+  /** e.g. http://127.0.0.1:8045 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export const packageVersion: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const defaultConsoleDirectory = fileURLToPath(new URL('../../dist/web', import.meta.url));
+
+function metricsListener(metrics: Metrics): (event: PoolEvent) => void {
+  return (event) => {
+    if (event.type === 'refresh') {
+      const outcome =
+        event.outcome === 'ok' ? 'success' : event.outcome === 'revoked' ? 'invalid_grant' : 'transient_error';
+      if (event.outcome !== 'stale') metrics.recordRefresh(outcome);
+    } else if (
+      event.type === 'cooldown-start' &&
+      ['QUOTA_EXHAUSTED', 'RATE_LIMIT_EXCEEDED', 'MODEL_CAPACITY_EXHAUSTED', 'RATE_LIMIT_UNKNOWN'].includes(
+        event.reason,
+      )
+    ) {
+      metrics.recordUpstream429(event.reason);
+    }
+  };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { logger } = options;
+  const initial = options.config;
+  const liveConfig = createLiveConfig({
+    initial,
+    logger,
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+    ...(options.environment ? { environment: options.environment } : {}),
+  });
+  const store = openAccountStore(initial.dataDir, { logger });
+  const google = createGoogleClients(initial);
+  const metrics = createMetrics();
+  const events = createEventBus<AdminEvent>({ maxListeners: 256 });
+  const now = (): number => Date.now();
+  const pool = createAccountPool({
+    clock: systemClock,
+    tokenClient: tokenClientFrom(google),
+    projectResolver: projectResolverFrom(google),
+    storage: poolStorageFrom(store, now),
+    settings: poolSettingsFrom(initial),
+    logger,
+    onEvent: (event) => {
+      metricsListener(metrics)(event);
+      if (event.type === 'account-state') events.publish({ type: 'account', accountId: event.accountId });
+    },
+  });
+
+  let accountModelNames: readonly string[] = [];
+  let reloading: Promise<void> | undefined;
+  let reloadAgain = false;
+  const reloadOnce = async (): Promise<void> => {
+    const { accounts, problems } = await store.list();
+    for (const problem of problems) logger.warn({ file: problem.file }, `account file skipped: ${problem.message}`);
+    for (const account of accounts) {
+      registerSecret(account.token.refresh_token);
+      registerSecret(account.token.access_token);
+    }
+    pool.load(accounts);
+    accountModelNames = [
+      ...new Set(accounts.flatMap((account) => account.quota?.models.map((model) => model.name) ?? [])),
+    ];
+  };
+  // Reloads never overlap; a change arriving during one triggers exactly one more.
+  const reloadPool = async (): Promise<void> => {
+    if (reloading) {
+      reloadAgain = true;
+      return reloading;
+    }
+    reloading = (async () => {
+      try {
+        do {
+          reloadAgain = false;
+          await reloadOnce();
+        } while (reloadAgain);
+      } finally {
+        reloading = undefined;
+      }
+    })();
+    return reloading;
+  };
+  await reloadPool();
+  const stopWatching = store.watch((change) => {
+    void reloadPool()
+      .then(() => {
+        const ids = change.accountIds === 'all' ? ['*'] : change.accountIds;
+        for (const accountId of ids) events.publish({ type: 'account', accountId });
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'reloading the accounts failed'));
+  });
+
+  const upstream = createUpstreamClient({
+    endpoints: initial.upstream.endpoints,
+    connectTimeoutMs: initial.upstream.connectTimeoutMs,
+    headersTimeoutMs: initial.upstream.headersTimeoutMs,
+    chunkGapTimeoutMs: initial.upstream.chunkGapTimeoutMs,
+    totalTimeoutMs: initial.upstream.totalTimeoutMs,
+    userAgent: initial.upstream.userAgent,
+    clientVersion: initial.upstream.clientVersion,
+    keepAliveTimeoutMs: initial.upstream.keepAliveTimeoutMs,
+  });
+  const requestLog = openRequestLogOrDisabled({
+    path: join(initial.dataDir, 'agw.db'),
+    retention: { maxAgeDays: initial.requestLog.maxAgeDays, maxRows: initial.requestLog.maxRows },
+    logger,
+  });
+
+  liveConfig.subscribe((next, previous) => {
+    pool.updateSettings(poolSettingsFrom(next));
+    if (next.server.port !== previous.server.port || next.server.host !== previous.server.host) {
+      logger.warn('the listening address changed in the configuration; restart agw to apply it');
+    }
+    if (
+      next.upstream.endpoints.join() !== previous.upstream.endpoints.join() ||
+      next.google.tokenUrl !== previous.google.tokenUrl
+    ) {
+      logger.warn('upstream or OAuth endpoints changed in the configuration; restart agw to apply them');
+    }
+  });
+
+  const services: GatewayServices = {
+    config: () => liveConfig.current(),
+    liveConfig,
+    pool,
+    upstream,
+    store,
+    google,
+    logger,
+    metrics,
+    requestLog,
+    signatureStore: createSignatureStore({ maxEntries: 50_000, ttlMs: 24 * 60 * 60 * 1000, now }),
+    events,
+    reloadPool,
+    now,
+    version: packageVersion,
+  };
+  const app = await buildApp(services, {
+    accountModelNames: () => accountModelNames,
+    consoleDirectory: options.consoleDirectory ?? defaultConsoleDirectory,
+  });
+  await app.listen({ host: initial.server.host, port: initial.server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : initial.server.port;
+  const displayHost = initial.server.host === '0.0.0.0' ? '127.0.0.1' : initial.server.host;
+  const url = `http://${displayHost}:${port}`;
+  logger.info({ url, accounts: pool.size }, `agw ${packageVersion} listening on ${url}`);
+
+  return {
+    app,
+    services,
+    url,
+    async close() {
+      stopWatching();
+      liveConfig.close();
+      await app.close();
+      await upstream.close();
+      requestLog.close();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The part of every generation route that does not depend on the dialect: stream or collect, the commit point,
+ * client disconnects, and what the request log learns. Routes only parse, translate and pick encoders.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import type { CanonicalRequest } from '../protocols/canonical/types.ts';
+import { type Dialect, sendError } from './dialect.ts';
+import {
+  type CollectedGeneration,
+  collectGeneration,
+  type GenerationContext,
+  type GenerationReport,
+  type StreamEncoder,
+  streamGeneration,
+} from './generation.ts';
+import { factsOf } from './request-context.ts';
+import type { GatewayServices } from './services.ts';
+import { createSseChannel } from './sse-channel.ts';
+
+export interface DialectAdapter {
+  dialect: Dialect;
+  /** `accountId` is the serving account, or '' when the stream failed before one was chosen. */
+  createEncoder(accountId: string): StreamEncoder;
+  /** Anthropic streams use `event: ping`; others a `: ping` comment. */
+  heartbeatFrame?: string;
+  /** The non-stream answer; may throw a GatewayError (e.g. a truncated answer). */
+  buildResponse(collected: CollectedGeneration): unknown;
+}
+
+/** Aborts when the client goes away before the response finished. */
+export function clientAbortSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) {
+      controller.abort(new GatewayError('AGW_INVALID_REQUEST', 'the client closed the connection'));
+    }
+  });
+  return controller.signal;
+}
+
+function applyReport(request: FastifyRequest, report: GenerationReport): void {
+  const facts = factsOf(request);
+  if (report.accountId !== undefined) facts.accountId = report.accountId;
+  facts.attempts = report.attempts;
+  facts.upstreamMs = report.upstreamMs;
+  if (report.usage !== undefined) facts.usage = report.usage;
+  if (report.inBandErrorCode !== undefined) facts.errorCode = report.inBandErrorCode;
+}
+
+function noteCanonical(request: FastifyRequest, canonical: CanonicalRequest): void {
+  const facts = factsOf(request);
+  facts.logged = true;
+  facts.clientModel = canonical.clientModel;
+  facts.mappedModel = canonical.upstreamModel;
+  facts.stream = canonical.stream;
+}
+
+/** A non-stream generation with its facts recorded; throws GatewayError when no attempt succeeded. */
+export async function collectForRequest(
+  services: GatewayServices,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  canonical: CanonicalRequest,
+): Promise<CollectedGeneration> {
+  noteCanonical(request, canonical);
+  try {
+    const collected = await collectGeneration({
+      context: { pool: services.pool, upstream: services.upstream, now: services.now },
+      canonical,
+      signal: clientAbortSignal(reply),
+    });
+    applyReport(request, collected.report);
+    return collected;
+  } catch (error) {
+    factsOf(request).errorCode = toGatewayError(error).code;
+    throw error;
+  }
+}
+
+export async function serveGeneration(
+  services: GatewayServices,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  canonical: CanonicalRequest,
+  adapter: DialectAdapter,
+): Promise<FastifyReply> {
+  const headers = { 'x-mapped-model': canonical.upstreamModel };
+  if (!canonical.stream) {
+    try {
+      const collected = await collectForRequest(services, request, reply, canonical);
+      return reply.headers(headers).send(adapter.buildResponse(collected));
+    } catch (error) {
+      factsOf(request).errorCode = toGatewayError(error).code;
+      return sendError(reply.headers(headers), adapter.dialect, error);
+    }
+  }
+  noteCanonical(request, canonical);
+  const facts = factsOf(request);
+  const signal = clientAbortSignal(reply);
+  const context: GenerationContext = { pool: services.pool, upstream: services.upstream, now: services.now };
+
+  const config = services.config();
+  const channel = createSseChannel(reply, {
+    heartbeatIntervalMs: config.server.heartbeatIntervalMs,
+    onHeartbeat: () => services.metrics.recordHeartbeat(),
+    ...(adapter.heartbeatFrame === undefined ? {} : { heartbeatFrame: adapter.heartbeatFrame }),
+  });
+  try {
+    const report = await streamGeneration({
+      context,
+      canonical,
+      createEncoder: (accountId) => adapter.createEncoder(accountId),
+      channel,
+      signal,
+      heartbeatIntervalMs: config.server.heartbeatIntervalMs,
+      responseHeaders: headers,
+    });
+    applyReport(request, report);
+  } catch (error) {
+    const gatewayError = toGatewayError(error);
+    facts.errorCode = gatewayError.code;
+    if (signal.aborted || channel.closed) {
+      channel.end();
+    } else if (channel.committed) {
+      // Past the commit point (a heartbeat already went out): the failure travels in-band.
+      const encoder = adapter.createEncoder('');
+      await channel.write([
+        ...encoder.push({ type: 'error', code: gatewayError.code, message: gatewayError.message }),
+        ...encoder.end(),
+      ]);
+      channel.end();
+    } else {
+      return sendError(reply.headers(headers), adapter.dialect, gatewayError);
+    }
+  }
+  return reply;
+}

@@ -1,0 +1,37 @@
+/**
+ * Everything the HTTP layer uses, built once by the runtime (src/server/runtime.ts) and passed to the routes.
+ * Tests build the same object around fakes.
+ */
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { LiveConfig } from '../config/live-config.ts';
+import type { GoogleClients } from '../google/clients.ts';
+import type { AccountPool } from '../pool/pool.ts';
+import type { SignatureStore } from '../protocols/anthropic/signature-store.ts';
+import type { AccountStore } from '../store/account-store.ts';
+import type { EventBus } from '../telemetry/event-bus.ts';
+import type { Logger } from '../telemetry/log-port.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import type { RequestLog, RequestLogEntry } from '../telemetry/request-log.ts';
+import type { UpstreamCaller } from './generation.ts';
+
+/** What the admin event stream (`/api/events`) carries. */
+export type AdminEvent = { type: 'account'; accountId: string } | { type: 'request'; entry: RequestLogEntry };
+
+export interface GatewayServices {
+  /** The configuration in force now (hot reloaded). */
+  config(): GatewayConfig;
+  liveConfig: LiveConfig;
+  pool: AccountPool;
+  upstream: UpstreamCaller;
+  store: AccountStore;
+  google: GoogleClients;
+  logger: Logger;
+  metrics: Metrics;
+  requestLog: RequestLog;
+  signatureStore: SignatureStore;
+  events: EventBus<AdminEvent>;
+  /** Reloads the pool from the store now (after this process changed accounts). */
+  reloadPool(): Promise<void>;
+  now(): number;
+  version: string;
+}
