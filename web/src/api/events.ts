@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from './client.ts';
 import type { AccountView, RequestLogRow } from './types.ts';
 
@@ -12,6 +12,14 @@ type Listener<Name extends EventName> = (payload: EventPayloads[Name]) => void;
 
 const listeners: { [Name in EventName]: Set<Listener<Name>> } = { account: new Set(), request: new Set() };
 let source: EventSource | null = null;
+let connected = false;
+const connectionListeners = new Set<(connected: boolean) => void>();
+
+function setConnected(value: boolean): void {
+  if (connected === value) return;
+  connected = value;
+  for (const listener of connectionListeners) listener(value);
+}
 let retryTimer: ReturnType<typeof setTimeout> | null = null;
 /** Seconds between reconnect attempts after the browser gives up on the stream. */
 const reconnectDelayMs = 3000;
@@ -31,7 +39,9 @@ function open(): void {
   const stream = new EventSource('/api/events', { withCredentials: true });
   stream.addEventListener('account', (event) => dispatch('account', (event as MessageEvent<string>).data));
   stream.addEventListener('request', (event) => dispatch('request', (event as MessageEvent<string>).data));
+  stream.addEventListener('open', () => setConnected(true));
   stream.addEventListener('error', () => {
+    setConnected(false);
     // The browser retries by itself unless the stream was refused (e.g. 401); then ask the session route
     // whether we are still logged in (a 401 there brings the login screen back) and try again later.
     if (stream.readyState !== EventSource.CLOSED) return;
@@ -52,6 +62,7 @@ function hasListeners(): boolean {
 }
 
 function close(): void {
+  setConnected(false);
   source?.close();
   source = null;
   if (retryTimer !== null) clearTimeout(retryTimer);
@@ -72,4 +83,17 @@ export function useServerEvent<Name extends EventName>(name: Name, listener: Lis
       if (!hasListeners()) close();
     };
   }, [name]);
+}
+
+/** Whether the event stream is open right now (the top bar shows it, so the user knows the page is live). */
+export function useEventsConnected(): boolean {
+  const [value, setValue] = useState(connected);
+  useEffect(() => {
+    setValue(connected);
+    connectionListeners.add(setValue);
+    return () => {
+      connectionListeners.delete(setValue);
+    };
+  }, []);
+  return value;
 }

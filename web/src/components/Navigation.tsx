@@ -1,3 +1,4 @@
+import { useEventsConnected, useServerEvent } from '../api/events.ts';
 import type { Route } from '../router.ts';
 
 const pages: { route: Route; title: string }[] = [
@@ -28,9 +29,21 @@ export function Navigation({ current, onLogout }: NavigationProps) {
           ))}
         </ul>
       </nav>
+      <LiveIndicator />
       <button type="button" className="secondary" onClick={onLogout}>
         Log out
       </button>
     </header>
+  );
+}
+
+/** Keeps the event stream open on every page and says whether updates arrive live. */
+function LiveIndicator() {
+  useServerEvent('account', () => undefined);
+  const connected = useEventsConnected();
+  return (
+    <span className={`live ${connected ? 'live-on' : 'live-off'}`} role="status">
+      {connected ? 'Live updates on' : 'Live updates reconnecting…'}
+    </span>
   );
 }
