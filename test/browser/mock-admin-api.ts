@@ -545,13 +545,28 @@ export async function startMockAdminApi(options: MockAdminApiOptions): Promise<M
   }
 
   if (options.demo) {
-    const seeded = ['alice@example.com', 'bob@example.com', 'carol@example.com'].map(
-      (email) => upsert(refreshTokenFor(email)).account,
-    );
-    const [, bob, carol] = seeded;
+    const [, bob, carol, dave, erin, frank] = [
+      'alice@example.com',
+      'bob@example.com',
+      'carol@example.com',
+      'dave@example.com',
+      'erin@example.com',
+      'frank@example.com',
+    ].map((email) => upsert(refreshTokenFor(email)).account);
     if (bob) bob.cooldowns.push({ model: 'claude', until: seconds() + 1800, reason: 'QUOTA_EXHAUSTED' });
     if (carol) {
       carol.models = carol.models.map((model) => ({ ...model, percentage: Math.round(model.percentage / 5) }));
+    }
+    if (dave) disableByInvalidGrant(dave.email);
+    if (erin) {
+      erin.validationBlockedUntil = seconds() + 3600;
+      erin.validationUrl = 'https://accounts.google.com/signin/continue';
+    }
+    if (frank) {
+      frank.proxyDisabled = true;
+      frank.proxyDisabledReason = 'Forbidden (403): The caller does not have permission';
+      frank.proxyDisabledAt = seconds();
+      frank.tier = 'FREE';
     }
     for (let index = 0; index < 6; index += 1) {
       addRequestLog({ status: index === 2 ? 429 : 200, error: index === 2 ? 'Quota exhausted for claude' : null });

@@ -12,7 +12,7 @@ export function formatUntil(value: number | string | null | undefined, now = Dat
   if (minutes <= 0) return 'now';
   if (minutes < 60) return `in ${minutes} min`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `in ${hours} h ${minutes % 60} min`;
+  if (hours < 48) return minutes % 60 === 0 ? `in ${hours} h` : `in ${hours} h ${minutes % 60} min`;
   return `in ${Math.round(hours / 24)} days`;
 }
 

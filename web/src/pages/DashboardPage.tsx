@@ -90,7 +90,7 @@ export function DashboardPage() {
       <section className="panel" aria-labelledby="family-title">
         <h2 id="family-title">Quota by model family</h2>
         <p className="muted">Average remaining quota over every account and model of the family.</p>
-        <ul className="quota-bars">
+        <ul className="quota-bars family-bars" aria-label="Average remaining quota per family">
           {(quota ? averageByFamily(quota) : []).map((row) => (
             <QuotaBar
               key={row.family}
