@@ -35,6 +35,7 @@ describe('web console against the mock admin API', () => {
             refreshTokenFor: (email, version) => mock.refreshTokenFor(email, version),
             disableByInvalidGrant: (email) => mock.disableByInvalidGrant(email),
             produceRequestLog: () => mock.addRequestLog(),
+            completeSignIn: (url, email) => mock.completeSignIn(url, email),
           },
         });
       } finally {

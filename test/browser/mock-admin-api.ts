@@ -25,6 +25,8 @@ export interface MockAdminApi {
   refreshTokenFor(email: string, version?: number): string;
   /** What the real pool does on a refresh answered with invalid_grant: disable, keep the reason, push an event. */
   disableByInvalidGrant(email: string): void;
+  /** Plays Google's part of the sign-in: the redirect to /auth/callback with a code for this email. */
+  completeSignIn(authorizationUrl: string, email: string): Promise<void>;
   /** Adds a request-log row and pushes it as a `request` event. */
   addRequestLog(row?: Partial<RequestRow>): RequestRow;
   close(): Promise<void>;
@@ -581,6 +583,12 @@ export async function startMockAdminApi(options: MockAdminApiOptions): Promise<M
     refreshTokenFor,
     disableByInvalidGrant,
     addRequestLog,
+    completeSignIn: async (authorizationUrl, email) => {
+      const state = new URL(authorizationUrl).searchParams.get('state') ?? '';
+      const code = encodeURIComponent(refreshTokenFor(email));
+      const response = await fetch(`${baseUrl}/auth/callback?code=${code}&state=${state}`);
+      if (!response.ok) throw new Error(`the mock callback answered ${response.status}`);
+    },
     close: async () => {
       for (const client of eventClients) client.end();
       eventClients.clear();

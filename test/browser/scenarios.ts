@@ -17,6 +17,8 @@ export interface ServerControl {
   disableByInvalidGrant(email: string): void | Promise<void>;
   /** Makes the server log one proxied request (and push it as a `request` event). */
   produceRequestLog(): unknown;
+  /** Plays the user and Google after the console showed the sign-in URL: ends at /auth/callback for this email. */
+  completeSignIn(authorizationUrl: string, email: string): Promise<void>;
 }
 
 export interface ScenarioContext {
@@ -58,6 +60,15 @@ async function addAccountThroughApi(context: ScenarioContext, email: string, ver
     data: { refresh_token: token },
   });
   assert.equal(response.status(), 200, `adding ${email} through the API`);
+}
+
+/** Adds through the API, then reloads, so scenarios about other things do not depend on the event stream. */
+async function addAccountAndShow(context: ScenarioContext, email: string): Promise<Locator> {
+  await addAccountThroughApi(context, email);
+  await context.page.reload();
+  const item = accountItem(context.page, email);
+  await item.waitFor();
+  return item;
 }
 
 function accountItem(page: Page, email: string): Locator {
@@ -193,13 +204,61 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'signs in with Google: shows the link, then the account once the callback lands',
+    async run(context) {
+      const { page } = context;
+      await openConsole(context);
+      const email = emailFor('signed-in');
+      await page.getByRole('button', { name: 'Add account' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add account' });
+      await dialog.getByRole('tab', { name: 'Sign in with Google' }).click();
+      await dialog.getByRole('button', { name: 'Start sign-in' }).click();
+      const link = dialog.getByRole('textbox', { name: 'Sign-in link' });
+      await link.waitFor();
+      const url = await link.inputValue();
+      assert.equal(await dialog.getByRole('link', { name: 'Open sign-in link' }).getAttribute('href'), url);
+      await dialog.getByRole('button', { name: 'Copy sign-in link' }).waitFor();
+      await context.server.completeSignIn(url, email);
+      await dialog.getByText(`Signed in: ${email}`).waitFor();
+      await page.keyboard.press('Escape');
+      await accountItem(page, email).waitFor();
+    },
+  },
+  {
+    name: 'imports tokens and reports one result per entry',
+    async run(context) {
+      const { page } = context;
+      await openConsole(context);
+      const first = emailFor('imported-one');
+      const second = emailFor('imported-two');
+      const text = JSON.stringify([
+        await context.server.refreshTokenFor(first, 1),
+        { refresh_token: await context.server.refreshTokenFor(second, 1) },
+        'not-a-token',
+      ]);
+      await page.getByRole('button', { name: 'Add account' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add account' });
+      await dialog.getByRole('tab', { name: 'Import' }).click();
+      await dialog.getByRole('textbox', { name: 'Tokens to import' }).fill(text);
+      await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+      const results = dialog.getByRole('list', { name: 'Import results' }).getByRole('listitem');
+      await results.first().waitFor();
+      assert.equal(await results.count(), 3);
+      assert.match((await results.nth(0).textContent()) ?? '', new RegExp(`added — ${first}`));
+      assert.match((await results.nth(1).textContent()) ?? '', new RegExp(`added — ${second}`));
+      assert.match((await results.nth(2).textContent()) ?? '', /error/);
+      await page.keyboard.press('Escape');
+      await accountItem(page, first).waitFor();
+      await accountItem(page, second).waitFor();
+    },
+  },
+  {
     name: 'the proxy switch toggles Proxy-disabled',
     async run(context) {
       const { page } = context;
       await openConsole(context);
       const email = emailFor('switched');
-      await addAccountThroughApi(context, email);
-      const item = accountItem(page, email);
+      const item = await addAccountAndShow(context, email);
       const toggle = item.getByRole('switch', { name: `Use ${email} in the proxy` });
       assert.equal(await toggle.isChecked(), true);
       await toggle.click();
@@ -216,8 +275,7 @@ export const scenarios: Scenario[] = [
       const { page } = context;
       await openConsole(context);
       const email = emailFor('removed');
-      await addAccountThroughApi(context, email);
-      const item = accountItem(page, email);
+      const item = await addAccountAndShow(context, email);
       await item.getByRole('button', { name: `Remove ${email}` }).click();
       const dialog = page.getByRole('dialog', { name: 'Remove account' });
       await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -320,8 +378,7 @@ export const scenarios: Scenario[] = [
     async run(context) {
       const { page } = context;
       await openConsole(context, 'accounts');
-      await addAccountThroughApi(context, emailFor('pictured'));
-      await page.getByRole('list', { name: 'Accounts' }).getByRole('listitem').first().waitFor();
+      await addAccountAndShow(context, emailFor('pictured'));
       await screenshot(page, 'accounts-list');
       await page.getByRole('button', { name: 'Grid' }).click();
       await screenshot(page, 'accounts-grid');

@@ -83,7 +83,7 @@ export function GoogleSignInTab({ onChanged }: { onChanged: () => void }) {
             <input id="oauth-url" readOnly value={flow.url} onFocus={(event) => event.target.select()} />
             <CopyButton text={flow.url} label="sign-in link" />
             <a className="button" href={flow.url} target="_blank" rel="noreferrer">
-              Open
+              Open sign-in link
             </a>
           </div>
         </div>

@@ -34,6 +34,11 @@ export function onUnauthorized(listener: UnauthorizedListener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+/** Tells every listener the session is gone (used by the event stream, which cannot see status codes). */
+export function notifyUnauthorized(): void {
+  for (const listener of unauthorizedListeners) listener();
+}
+
 async function errorFrom(response: Response): Promise<ApiError> {
   let code: string | null = null;
   let message = `${response.status} ${response.statusText}`.trim();
@@ -59,7 +64,7 @@ async function call<T>(method: string, path: string, body?: unknown, quietUnauth
   const response = await fetch(path, init);
   if (!response.ok) {
     const error = await errorFrom(response);
-    if (response.status === 401 && !quietUnauthorized) for (const listener of unauthorizedListeners) listener();
+    if (response.status === 401 && !quietUnauthorized) notifyUnauthorized();
     throw error;
   }
   if (response.status === 204) return undefined as T;

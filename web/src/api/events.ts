@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api } from './client.ts';
+import { api, notifyUnauthorized } from './client.ts';
 import type { AccountView, RequestLogRow } from './types.ts';
 
 interface EventPayloads {
@@ -46,7 +46,12 @@ function open(): void {
     // whether we are still logged in (a 401 there brings the login screen back) and try again later.
     if (stream.readyState !== EventSource.CLOSED) return;
     source = null;
-    api.accounts().catch(() => undefined);
+    api
+      .session()
+      .then((answer) => {
+        if (!answer.authenticated) notifyUnauthorized();
+      })
+      .catch(() => undefined);
     if (retryTimer === null && hasListeners()) {
       retryTimer = setTimeout(() => {
         retryTimer = null;

@@ -23,13 +23,12 @@ export function Dialog({ title, onClose, children }: DialogProps) {
     if (!dialog.open) dialog.showModal();
     // showModal() focuses the first focusable element (the close button); prefer the field the dialog is for.
     dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
-    const cancel = (event: Event) => {
-      event.preventDefault();
-      closeRef.current();
-    };
-    dialog.addEventListener('cancel', cancel);
+    // Escape closes the native dialog (Chromium may even force it after repeated cancels), so follow the
+    // dialog's own close event rather than fighting it.
+    const closed = () => closeRef.current();
+    dialog.addEventListener('close', closed);
     return () => {
-      dialog.removeEventListener('cancel', cancel);
+      dialog.removeEventListener('close', closed);
       if (dialog.open) dialog.close();
       previous?.focus();
     };

@@ -24,12 +24,15 @@ function rowsOf(mapping: unknown): MappingRow[] {
 
 /** Edits proxy.custom_mapping: one row per client model name (or * pattern) → upstream model. */
 export function MappingEditor({ mapping, onSave }: MappingEditorProps) {
-  const [rows, setRows] = useState<MappingRow[]>(() => rowsOf(mapping));
+  const [rows, setRows] = useState<MappingRow[]>([]);
   const [busy, setBusy] = useState(false);
 
+  // Reset the rows only when the saved mapping really changed, not on every settings reload (which would
+  // throw away unsaved edits when, say, the auth mode is changed).
+  const savedText = JSON.stringify(mapping ?? {});
   useEffect(() => {
-    setRows(rowsOf(mapping));
-  }, [mapping]);
+    setRows(rowsOf(JSON.parse(savedText)));
+  }, [savedText]);
 
   const update = (key: number, field: 'pattern' | 'target', value: string) =>
     setRows((current) => current.map((row) => (row.key === key ? { ...row, [field]: value } : row)));
