@@ -129,6 +129,20 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a 401 from any call brings the login screen back',
+    async run(context) {
+      const { page } = context;
+      await openConsole(context);
+      // The session ends behind the console's back (expired, server restarted); the next call answers 401.
+      await page.context().clearCookies();
+      await page.getByRole('link', { name: 'Dashboard' }).click();
+      await page.getByLabel('Admin password').waitFor();
+      await page.getByLabel('Admin password').fill(context.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    },
+  },
+  {
     name: 'adds an account by refresh token and lists it',
     async run(context) {
       const { page } = context;
