@@ -269,7 +269,6 @@ export const scenarios: Scenario[] = [
   {
     name: 'the proxy switch toggles Proxy-disabled',
     async run(context) {
-      const { page } = context;
       await openConsole(context);
       const email = emailFor('switched');
       const item = await addAccountAndShow(context, email);
