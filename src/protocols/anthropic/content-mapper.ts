@@ -3,8 +3,8 @@
  * them for the target model family; unanswered tool calls get synthetic error results without losing any message.
  */
 import type { GeminiContent, GeminiPart } from '../canonical/types.ts';
+import type { ModelFamily } from '../models.ts';
 import { fixToolArguments } from '../schema-sanitizer.ts';
-import type { ModelFamily } from './family.ts';
 import type { AnthropicMessage, ContentBlock, ToolResultBlock } from './request-schema.ts';
 import type { SignatureStore } from './signature-store.ts';
 import { skipSignatureSentinel } from './thinking-parts.ts';

@@ -6,8 +6,8 @@
  */
 import { errorCatalogue } from '../../errors/catalogue.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason } from '../canonical/types.ts';
+import type { ModelFamily } from '../models.ts';
 import { anthropicErrorType } from './error-body.ts';
-import type { ModelFamily } from './family.ts';
 import type { SignatureStore } from './signature-store.ts';
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'stop_sequence' | 'refusal';

@@ -2,6 +2,8 @@
  * The Anthropic Messages dialect: request validation and translation to the canonical request, answers as SSE or
  * JSON, errors, token estimates, background-task routing and the thinking-signature bookkeeping.
  */
+
+export { type ModelFamily, modelFamily } from '../models.ts';
 export { type BackgroundTaskKind, detectBackgroundTask, isWarmupRequest } from './background-task.ts';
 export { countTokens } from './count-tokens.ts';
 export {
@@ -11,7 +13,6 @@ export {
   anthropicErrorType,
 } from './error-body.ts';
 export { type AnthropicStreamEvent, createMessagesEventEncoder, type MessagesEncoderOptions } from './event-encoder.ts';
-export { familyOf, type ModelFamily } from './family.ts';
 export {
   type CountTokensRequest,
   type MessagesRequest,

@@ -13,11 +13,10 @@ import type {
   GeminiRequest,
   GeminiTool,
 } from '../canonical/types.ts';
-import { resolveModel } from '../models.ts';
+import { type ModelFamily, modelFamily, resolveModel } from '../models.ts';
 import { sanitizeToolSchema } from '../schema-sanitizer.ts';
 import { type BackgroundTaskKind, detectBackgroundTask } from './background-task.ts';
 import { mapMessages } from './content-mapper.ts';
-import { familyOf, type ModelFamily } from './family.ts';
 import type { AnthropicMessage, MessagesRequest, ToolChoice, ToolDefinition } from './request-schema.ts';
 import { sessionKeyFor } from './session-key.ts';
 import type { SignatureStore } from './signature-store.ts';
@@ -58,7 +57,7 @@ export function toCanonicalRequest(request: MessagesRequest, options: Translatio
     backgroundTask !== undefined && options.backgroundTaskModel !== undefined
       ? options.backgroundTaskModel
       : resolveModel(request.model, { customMapping: options.customMapping }).upstreamModel;
-  const family = familyOf(upstreamModel);
+  const family = modelFamily(upstreamModel);
   const sessionKey = sessionKeyFor(request.metadata?.user_id ?? undefined, firstUserText(request.messages));
   const askedForThinking = request.thinking !== undefined && request.thinking.type !== 'disabled';
   let thinkingEnabled = askedForThinking && backgroundTask === undefined;

@@ -4,7 +4,7 @@
  * guard below owns the "once" so no caller can forget to set a flag (weakness 1 of the reference).
  */
 import type { CanonicalRequest } from '../canonical/types.ts';
-import { familyOf } from './family.ts';
+import { modelFamily } from '../models.ts';
 import { stripThinking } from './thinking-parts.ts';
 
 const signatureErrorMarkers = [
@@ -35,7 +35,7 @@ export function isSignatureError(status: number, bodyText: string): boolean {
  * skip-validation sentinel instead of their signature.
  */
 export function withoutThinking<Request extends CanonicalRequest>(request: Request): Request {
-  const family = familyOf(request.upstreamModel);
+  const family = modelFamily(request.upstreamModel);
   const { thinkingConfig: _thinking, ...generationConfig } = request.request.generationConfig ?? {};
   const gemini = { ...request.request, contents: stripThinking(request.request.contents, family) };
   if (request.request.generationConfig !== undefined) gemini.generationConfig = generationConfig;

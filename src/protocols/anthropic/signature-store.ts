@@ -3,7 +3,7 @@
  * for: one it saw in an answer of the same conversation, for the same model family. Bounded by entry count (least
  * recently used goes first) and by age, with an injected clock so tests need no timers.
  */
-import type { ModelFamily } from './family.ts';
+import type { ModelFamily } from '../models.ts';
 
 export interface SignatureStoreOptions {
   /** Most signatures kept; the least recently used is evicted beyond it. */

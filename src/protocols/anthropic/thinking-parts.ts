@@ -3,7 +3,7 @@
  * signature-error retry.
  */
 import type { GeminiContent, GeminiPart } from '../canonical/types.ts';
-import type { ModelFamily } from './family.ts';
+import type { ModelFamily } from '../models.ts';
 
 /**
  * Gemini's documented way to send a function call whose signature is unknown. Only Gemini honours it; sending it to a

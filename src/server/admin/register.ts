@@ -166,7 +166,7 @@ export function registerAdminApi(app: FastifyInstance, services: GatewayServices
         .code(status)
         .type('text/html; charset=utf-8')
         .send(`<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><p>${text}</p>`);
-    if (!login || login.status !== 'pending') {
+    if (login?.status !== 'pending') {
       return page(
         'Sign-in not recognised',
         'This answer does not belong to a sign-in started from this gateway. Start again from the console.',

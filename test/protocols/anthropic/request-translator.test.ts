@@ -319,8 +319,8 @@ describe('toCanonicalRequest: options', () => {
       messages: [user('a'), assistant([{ type: 'tool_use', id: 't', name: 'count', input: { n: '3' } }])],
       tools: [{ name: 'count', input_schema: { type: 'object', properties: { n: { type: 'integer' } } } }],
     });
-    // The placeholder sanitizer passes arguments through; the call still goes through the shared seam.
-    assert.deepEqual(result.request.contents[1]?.parts[0]?.functionCall?.args, { n: '3' });
+    // The string the client sent back is coerced to the integer the tool declares.
+    assert.deepEqual(result.request.contents[1]?.parts[0]?.functionCall?.args, { n: 3 });
   });
 
   test('session key: metadata.user_id, else sid- and 16 hex of the first user text hash', () => {
@@ -337,7 +337,8 @@ describe('toCanonicalRequest: options', () => {
   test('the model is mapped once; clientModel stays what the client sent', () => {
     const result = translate({ model: 'claude-sonnet-4-5', messages: [user('a')], stream: true });
     assert.equal(result.clientModel, 'claude-sonnet-4-5');
-    assert.equal(result.upstreamModel, 'claude-sonnet-4-5');
+    // The built-in table (docs/models.md) maps it once; nothing maps it a second time.
+    assert.equal(result.upstreamModel, 'claude-sonnet-4-6');
     assert.equal(result.family, 'claude');
     assert.equal(result.stream, true);
     assert.equal(result.protocol, 'anthropic');
@@ -363,7 +364,7 @@ describe('toCanonicalRequest: background tasks', () => {
   test('without the option the request is untouched', () => {
     const result = translate(titleRequest);
     assert.equal(result.backgroundTask, undefined);
-    assert.equal(result.upstreamModel, 'claude-sonnet-4-5');
+    assert.equal(result.upstreamModel, 'claude-sonnet-4-6');
     assert.ok(result.request.tools !== undefined);
   });
 });
