@@ -56,14 +56,8 @@ function metricsListener(metrics: Metrics): (event: PoolEvent) => void {
       const outcome =
         event.outcome === 'ok' ? 'success' : event.outcome === 'revoked' ? 'invalid_grant' : 'transient_error';
       if (event.outcome !== 'stale') metrics.recordRefresh(outcome);
-    } else if (
-      event.type === 'cooldown-start' &&
-      ['QUOTA_EXHAUSTED', 'RATE_LIMIT_EXCEEDED', 'MODEL_CAPACITY_EXHAUSTED', 'RATE_LIMIT_UNKNOWN'].includes(
-        event.reason,
-      )
-    ) {
-      metrics.recordUpstream429(event.reason);
     }
+    // Upstream 429s are counted per answer in serve-generation.ts: not every 429 starts a cooldown.
   };
 }
 

@@ -4,6 +4,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import { rateLimitReason } from '../pool/classify-failure.ts';
+import { readUpstreamErrorBody } from '../pool/upstream-error-body.ts';
 import type { CanonicalRequest } from '../protocols/canonical/types.ts';
 import { type Dialect, sendError } from './dialect.ts';
 import {
@@ -52,7 +54,15 @@ function observedPool(services: GatewayServices, request: FastifyRequest): Gener
         facts.accountId = lease.accountId;
         const startedAt = services.now();
         try {
-          return await attempt(lease);
+          const result = await attempt(lease);
+          const failure = result.ok ? undefined : result.failure;
+          // Every upstream 429 counts, also those the pool waits out on the same account without a cooldown.
+          if (failure?.kind === 'http' && failure.status === 429) {
+            services.metrics.recordUpstream429(
+              rateLimitReason(readUpstreamErrorBody(failure.bodyText), failure.bodyText),
+            );
+          }
+          return result;
         } finally {
           facts.upstreamMs = (facts.upstreamMs ?? 0) + (services.now() - startedAt);
         }
