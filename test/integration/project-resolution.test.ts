@@ -41,7 +41,11 @@ test('an account without a project is onboarded by the pool on first use and the
     assert.match(projectId ?? '', /^fake-project-/);
     const generate = fake.control.calls({ endpoint: 'streamGenerateContent', email: 'new@example.com' });
     assert.equal(generate.length, 1);
-    assert.equal((generate[0]?.body as { project?: string }).project, projectId, 'served with the new project');
+    assert.equal(
+      (generate[0]?.body as { project?: string } | undefined)?.project,
+      projectId,
+      'served with the new project',
+    );
     const stored = await eventually(async () => {
       const current = await harness.store.get(account.id);
       return current.token.project_id ? current : undefined;
