@@ -8,6 +8,7 @@ import { type GatewayError, toGatewayError } from '../errors/catalogue.ts';
 import { anthropicErrorBody } from '../protocols/anthropic/error-body.ts';
 import { geminiErrorBody } from '../protocols/gemini/response.ts';
 import { openAiErrorBody } from '../protocols/openai/errors.ts';
+import { scrubText } from '../telemetry/redaction.ts';
 
 export type Dialect = 'openai' | 'anthropic' | 'gemini' | 'admin';
 
@@ -41,5 +42,6 @@ export function sendError(reply: FastifyReply, dialect: Dialect, thrown: unknown
     .header('content-type', 'application/json; charset=utf-8');
   if (error.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-  return reply.send(errorBody(dialect, error));
+  // Upstream messages echo what the client sent (a model name can be a pasted key): no secret leaves in an error.
+  return reply.send(scrubText(JSON.stringify(errorBody(dialect, error))));
 }

@@ -12,7 +12,7 @@ import { createLiveConfig } from '../config/live-config.ts';
 import type { CommandLineOverrides, Environment } from '../config/load.ts';
 import { createGoogleClients } from '../google/clients.ts';
 import { createAccountPool } from '../pool/pool.ts';
-import type { PoolEvent } from '../pool/ports.ts';
+import type { Clock, PoolEvent } from '../pool/ports.ts';
 import { createSignatureStore } from '../protocols/anthropic/signature-store.ts';
 import { openAccountStore } from '../store/account-store.ts';
 import { createEventBus } from '../telemetry/event-bus.ts';
@@ -32,6 +32,8 @@ export interface GatewayOptions {
   environment?: Environment;
   /** Directory of the built console (default: dist/web of this package). */
   consoleDirectory?: string;
+  /** The pool's clock (default: the system clock); tests move it forward to expire cooldowns and tokens. */
+  clock?: Clock;
 }
 
 export interface RunningGateway {
@@ -54,14 +56,8 @@ function metricsListener(metrics: Metrics): (event: PoolEvent) => void {
       const outcome =
         event.outcome === 'ok' ? 'success' : event.outcome === 'revoked' ? 'invalid_grant' : 'transient_error';
       if (event.outcome !== 'stale') metrics.recordRefresh(outcome);
-    } else if (
-      event.type === 'cooldown-start' &&
-      ['QUOTA_EXHAUSTED', 'RATE_LIMIT_EXCEEDED', 'MODEL_CAPACITY_EXHAUSTED', 'RATE_LIMIT_UNKNOWN'].includes(
-        event.reason,
-      )
-    ) {
-      metrics.recordUpstream429(event.reason);
     }
+    // Upstream 429s are counted per answer in serve-generation.ts: not every 429 starts a cooldown.
   };
 }
 
@@ -80,7 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const events = createEventBus<AdminEvent>({ maxListeners: 256 });
   const now = (): number => Date.now();
   const pool = createAccountPool({
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     tokenClient: tokenClientFrom(google),
     projectResolver: projectResolverFrom(google),
     storage: poolStorageFrom(store, now),

@@ -4,6 +4,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import { rateLimitReason } from '../pool/classify-failure.ts';
+import { readUpstreamErrorBody } from '../pool/upstream-error-body.ts';
 import type { CanonicalRequest } from '../protocols/canonical/types.ts';
 import { type Dialect, sendError } from './dialect.ts';
 import {
@@ -39,6 +41,35 @@ export function clientAbortSignal(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * The pool, with every attempt noted on the request's facts: when no attempt succeeds there is no report, yet the
+ * request-log row of the failure still needs its attempts, last account and time spent upstream.
+ */
+function observedPool(services: GatewayServices, request: FastifyRequest): GenerationContext['pool'] {
+  const facts = factsOf(request);
+  return {
+    execute: (executeRequest, attempt) =>
+      services.pool.execute(executeRequest, async (lease) => {
+        facts.attempts = lease.attempt;
+        facts.accountId = lease.accountId;
+        const startedAt = services.now();
+        try {
+          const result = await attempt(lease);
+          const failure = result.ok ? undefined : result.failure;
+          // Every upstream 429 counts, also those the pool waits out on the same account without a cooldown.
+          if (failure?.kind === 'http' && failure.status === 429) {
+            services.metrics.recordUpstream429(
+              rateLimitReason(readUpstreamErrorBody(failure.bodyText), failure.bodyText),
+            );
+          }
+          return result;
+        } finally {
+          facts.upstreamMs = (facts.upstreamMs ?? 0) + (services.now() - startedAt);
+        }
+      }),
+  };
+}
+
 function applyReport(request: FastifyRequest, report: GenerationReport): void {
   const facts = factsOf(request);
   if (report.accountId !== undefined) facts.accountId = report.accountId;
@@ -66,7 +97,7 @@ export async function collectForRequest(
   noteCanonical(request, canonical);
   try {
     const collected = await collectGeneration({
-      context: { pool: services.pool, upstream: services.upstream, now: services.now },
+      context: { pool: observedPool(services, request), upstream: services.upstream, now: services.now },
       canonical,
       signal: clientAbortSignal(reply),
     });
@@ -98,7 +129,11 @@ export async function serveGeneration(
   noteCanonical(request, canonical);
   const facts = factsOf(request);
   const signal = clientAbortSignal(reply);
-  const context: GenerationContext = { pool: services.pool, upstream: services.upstream, now: services.now };
+  const context: GenerationContext = {
+    pool: observedPool(services, request),
+    upstream: services.upstream,
+    now: services.now,
+  };
 
   const config = services.config();
   const channel = createSseChannel(reply, {

@@ -16,6 +16,7 @@ import { createFakeGoogle, type FakeGoogle } from '../../src/fake-google/index.t
 import type { AccountSpec } from '../../src/fake-google/types.ts';
 import { createGoogleClients } from '../../src/google/clients.ts';
 import { enrollAccount } from '../../src/google/enroll-account.ts';
+import type { Clock } from '../../src/pool/ports.ts';
 import { type RunningGateway, startGateway } from '../../src/server/runtime.ts';
 import type { Account } from '../../src/store/account-schema.ts';
 import { type AccountStore, openAccountStore } from '../../src/store/account-store.ts';
@@ -37,6 +38,10 @@ export interface HarnessOptions {
   dataDir?: string;
   /** Reuse a running fake Google (restarts keep the fake's state). */
   fake?: FakeGoogle;
+  /** The gateway's API key (default: a random `sk-test-…`). */
+  apiKey?: string;
+  /** The pool's clock (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -63,7 +68,7 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = options.fake ?? (await createFakeGoogle({ port: 0 }));
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'agw-harness-')));
-  const apiKey = `sk-test-${randomBytes(8).toString('hex')}`;
+  const apiKey = options.apiKey ?? `sk-test-${randomBytes(8).toString('hex')}`;
   const environment: Record<string, string> = {
     AGW_UPSTREAM_ENDPOINTS: fake.urls.v1internal,
     AGW_OAUTH_TOKEN_URL: fake.urls.tokenUrl,
@@ -93,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: options.logger ?? recording,
     environment,
     consoleDirectory: join(dataDir, 'no-console'),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return {
     fake,

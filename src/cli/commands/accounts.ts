@@ -178,7 +178,13 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
         const reader = createInterface({ input: process.stdin, output: process.stderr });
         const pasted = await reader.question('After signing in, paste the URL the browser was sent to: ');
         reader.close();
-        tokens = await completeFromPastedRedirect(pasted.trim(), login);
+        try {
+          tokens = await completeFromPastedRedirect(pasted.trim(), login);
+        } catch (error) {
+          // Nobody is asked again: stop the loopback listener so the command ends now, not at the timeout.
+          login.cancel();
+          throw error;
+        }
       }
       const enrolled = await enrollAccount(tokens.refreshToken, google, store);
       printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
