@@ -216,7 +216,12 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       printLine(
         `done: ${counts.added} added, ${counts.updated} updated, ${counts['re-enabled']} re-enabled, ${counts.failed} failed`,
       );
-      if (counts.failed > 0) process.exitCode = 1;
+      if (counts.failed > 0) {
+        throw new GatewayError(
+          'AGW_INVALID_REQUEST',
+          `${counts.failed} of ${tokens.length} accounts could not be imported (see the lines above)`,
+        );
+      }
     });
 
   accounts
