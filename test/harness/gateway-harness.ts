@@ -37,6 +37,8 @@ export interface HarnessOptions {
   dataDir?: string;
   /** Reuse a running fake Google (restarts keep the fake's state). */
   fake?: FakeGoogle;
+  /** Environment entries that replace the harness's own (e.g. AGW_UPSTREAM_ENDPOINTS with a refused first base). */
+  environment?: Record<string, string>;
 }
 
 export interface Harness {
@@ -72,6 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     AGW_OAUTH_CLIENT_ID: fake.client.clientId,
     AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
     AGW_API_KEY: apiKey,
+    ...options.environment,
   };
   await updateSettings(dataDir, { 'proxy.port': 0, 'proxy.auth_mode': 'strict', ...options.settings });
   const config = configFromObject(dataDir, await readConfigObject(dataDir), {}, environment);
