@@ -39,6 +39,8 @@ export interface HarnessOptions {
   fake?: FakeGoogle;
   /** Environment entries that replace the harness's own (e.g. AGW_UPSTREAM_ENDPOINTS with a refused first base). */
   environment?: Record<string, string>;
+  /** Directory of a built console to serve (default: none). */
+  consoleDirectory?: string;
 }
 
 export interface Harness {
@@ -95,7 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     logger: options.logger ?? recording,
     environment,
-    consoleDirectory: join(dataDir, 'no-console'),
+    consoleDirectory: options.consoleDirectory ?? join(dataDir, 'no-console'),
   });
   return {
     fake,
