@@ -129,6 +129,12 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
     return sendError(reply, dialect, new GatewayError('AGW_UNAUTHORIZED', message));
   }
 
+  app.addHook('preHandler', async (request) => {
+    if (typeof request.body === 'object' && request.body !== null && exceedsDepth(request.body, maxBodyDepth)) {
+      throw new GatewayError('AGW_INVALID_REQUEST', `the request body nests deeper than ${maxBodyDepth} levels`);
+    }
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     if (request.method === 'POST' && request.url.split('?')[0] === '/api/session') {
       if (reply.statusCode === 401) throttle.recordFailure(request.ip);
@@ -196,4 +202,24 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
 /** The console's static files are public (they hold no data; the admin API they call is protected). */
 function isConsolePath(path: string): boolean {
   return path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/favicon.svg';
+}
+
+/**
+ * JSON nesting accepted in a request body. Real requests (tool schemas included) stay far below; a deeper body
+ * would overflow the stack when translated or re-serialised for Google, which surfaced as an upstream failure.
+ */
+const maxBodyDepth = 256;
+
+/** Whether `value` nests deeper than `limit`, walked without recursion. */
+function exceedsDepth(value: object, limit: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
 }
