@@ -95,6 +95,20 @@ export async function executeWithRotation<T>(
     }
     if (attempts >= maxAttempts) {
       const last = lastError ?? new GatewayError('AGW_INTERNAL', 'no attempt result');
+      // Attempts that leave every account rate limited answer 429 with Retry-After: a 503 would make clients
+      // retry at once into the same wall.
+      const waitMs = last.status === 429 ? selector.shortestWaitMs(modelKey, nowMs) : undefined;
+      if (waitMs !== undefined && waitMs > 0) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1_000));
+        context.emit({ type: 'all-limited', model: modelKey, retryAfterSeconds });
+        fail(
+          new GatewayError(
+            'AGW_ALL_ACCOUNTS_LIMITED',
+            `Every account is cooling down for ${modelKey}; retry in ${retryAfterSeconds}s.`,
+            { retryAfterSeconds, cause: last },
+          ),
+        );
+      }
       fail(
         new GatewayError(
           'AGW_ATTEMPTS_EXHAUSTED',

@@ -5,6 +5,11 @@
  * pass-through. Nothing else rewrites a model name, and nothing here changes thinking or token settings.
  */
 
+import { GatewayError } from '../errors/catalogue.ts';
+
+const maxModelNameLength = 256;
+const modelNamePattern = new RegExp(`^[\\x21-\\x7e]{1,${maxModelNameLength}}$`);
+
 export interface ModelMappingSettings {
   /** Exact keys and `*` wildcard keys → upstream model (gui_config.json `proxy.custom_mapping`). */
   customMapping: Readonly<Record<string, string>>;
@@ -110,6 +115,15 @@ function specificity(pattern: string): number {
  * on a tie the key that comes first in the mapping wins), built-in table, else the name unchanged.
  */
 export function resolveModel(clientModel: string, settings: ModelMappingSettings): ModelResolution {
+  // The name travels on in the X-Mapped-Model header and the upstream envelope: a huge or control-character name
+  // would break the response headers (a 500, or a client that cannot parse them), so it is refused up front.
+  if (!modelNamePattern.test(clientModel)) {
+    throw new GatewayError(
+      'AGW_INVALID_REQUEST',
+      `model: must be 1 to ${maxModelNameLength} printable ASCII characters without spaces`,
+      { details: { field: 'model' } },
+    );
+  }
   const custom = settings.customMapping;
   if (hasOwn(custom, clientModel) && !clientModel.includes('*')) {
     return { upstreamModel: custom[clientModel] as string, rule: 'custom-exact', matchedKey: clientModel };

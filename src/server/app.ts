@@ -75,8 +75,15 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
     const dialect = dialectOf(path);
     const config = services.config();
     if (dialect === 'admin') {
-      if (path === '/api/session' || path === '/api/health') return;
+      if (path === '/api/health') return;
+      if (path === '/api/session') {
+        // The route checks the password; a throttled address is refused before it can guess again.
+        if (request.method === 'POST') return refuseIfThrottled(request, reply, 'admin');
+        return;
+      }
       if (sessions.isValid(request.headers.cookie)) return;
+      const throttled = refuseIfThrottled(request, reply, 'admin');
+      if (throttled) return throttled;
       const presented = extractPresentedKey(request.headers, undefined);
       if (presented && secretsEqual(presented.value, config.auth.adminSecret)) return;
       return rejectAuth(
@@ -91,6 +98,8 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
         ? !config.auth.metricsOpen && config.auth.effectiveMode !== 'off'
         : requiresClientKey(config.auth.effectiveMode, request.method, path);
     if (!needsKey || isConsolePath(path)) return;
+    const throttled = refuseIfThrottled(request, reply, dialect);
+    if (throttled) return throttled;
     const presented = extractPresentedKey(request.headers, request.query);
     if (presented && secretsEqual(presented.value, config.auth.apiKey)) {
       throttle.recordSuccess(request.ip);
@@ -99,22 +108,38 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
     return rejectAuth(request, reply, dialect, rejectionMessage(presented, config.auth.apiKey === ''));
   });
 
-  function rejectAuth(request: FastifyRequest, reply: FastifyReply, dialect: Dialect, message: string): FastifyReply {
+  /**
+   * Past the failure limit an address is refused before its credentials are compared, the right ones included:
+   * otherwise a guesser would still learn, at full speed, which guess is right.
+   */
+  function refuseIfThrottled(request: FastifyRequest, reply: FastifyReply, dialect: Dialect): FastifyReply | undefined {
     const wait = throttle.retryAfterSeconds(request.ip);
-    if (wait > 0) {
-      return sendError(
-        reply,
-        dialect,
-        new GatewayError('AGW_AUTH_THROTTLED', 'too many failed authentications; wait and try again', {
-          retryAfterSeconds: wait,
-        }),
-      );
-    }
+    if (wait <= 0) return undefined;
+    return sendError(
+      reply,
+      dialect,
+      new GatewayError('AGW_AUTH_THROTTLED', 'too many failed authentications; wait and try again', {
+        retryAfterSeconds: wait,
+      }),
+    );
+  }
+
+  function rejectAuth(request: FastifyRequest, reply: FastifyReply, dialect: Dialect, message: string): FastifyReply {
     throttle.recordFailure(request.ip);
     return sendError(reply, dialect, new GatewayError('AGW_UNAUTHORIZED', message));
   }
 
+  app.addHook('preHandler', async (request) => {
+    if (typeof request.body === 'object' && request.body !== null && exceedsDepth(request.body, maxBodyDepth)) {
+      throw new GatewayError('AGW_INVALID_REQUEST', `the request body nests deeper than ${maxBodyDepth} levels`);
+    }
+  });
+
   app.addHook('onResponse', async (request, reply) => {
+    if (request.method === 'POST' && request.url.split('?')[0] === '/api/session') {
+      if (reply.statusCode === 401) throttle.recordFailure(request.ip);
+      else if (reply.statusCode < 300) throttle.recordSuccess(request.ip);
+    }
     const facts = factsOf(request);
     if (!facts.logged) return;
     const totalMs = reply.elapsedTime;
@@ -177,4 +202,24 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
 /** The console's static files are public (they hold no data; the admin API they call is protected). */
 function isConsolePath(path: string): boolean {
   return path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/favicon.svg';
+}
+
+/**
+ * JSON nesting accepted in a request body. Real requests (tool schemas included) stay far below; a deeper body
+ * would overflow the stack when translated or re-serialised for Google, which surfaced as an upstream failure.
+ */
+const maxBodyDepth = 256;
+
+/** Whether `value` nests deeper than `limit`, walked without recursion. */
+function exceedsDepth(value: object, limit: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
 }

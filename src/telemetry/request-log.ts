@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
@@ -226,6 +227,10 @@ const groupKeys: Record<UsageGrouping, string> = {
 function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
   let database: DatabaseSync | undefined;
   try {
+    // The log says which account served which model when: private like the rest of the data directory. SQLite
+    // gives its -wal and -shm files the mode of the database file, so creating that one 0600 covers all three.
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
     database = new DatabaseSync(path, { timeout: busyTimeoutMs });
     // Reading the schema is the first access to the file, so a file that is not a database fails here.
     const fresh = database.prepare('SELECT count(*) AS tables FROM sqlite_master').get() as { tables: number };

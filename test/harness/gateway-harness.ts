@@ -42,6 +42,10 @@ export interface HarnessOptions {
   apiKey?: string;
   /** The pool's clock (default: the system clock). */
   clock?: Clock;
+  /** Environment entries that replace the harness's own (e.g. AGW_UPSTREAM_ENDPOINTS with a refused first base). */
+  environment?: Record<string, string>;
+  /** Directory of a built console to serve (default: none). */
+  consoleDirectory?: string;
 }
 
 export interface Harness {
@@ -77,6 +81,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     AGW_OAUTH_CLIENT_ID: fake.client.clientId,
     AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
     AGW_API_KEY: apiKey,
+    ...options.environment,
   };
   await updateSettings(dataDir, { 'proxy.port': 0, 'proxy.auth_mode': 'strict', ...options.settings });
   const config = configFromObject(dataDir, await readConfigObject(dataDir), {}, environment);
@@ -97,7 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     logger: options.logger ?? recording,
     environment,
-    consoleDirectory: join(dataDir, 'no-console'),
+    consoleDirectory: options.consoleDirectory ?? join(dataDir, 'no-console'),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {

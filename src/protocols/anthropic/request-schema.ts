@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { GatewayError } from '../../errors/catalogue.ts';
+import { remoteUrlProblem } from '../remote-url.ts';
 
 const base64Source = z.looseObject({ type: z.literal('base64'), media_type: z.string(), data: z.string() });
 const urlSource = z.looseObject({ type: z.literal('url'), url: z.string() });
@@ -148,6 +149,7 @@ function parseWith<Schema extends z.ZodType<{ messages: AnthropicMessage[] }>>(
     });
   }
   if (options.allowUrlSources !== true) rejectUrlSources(result.data);
+  else rejectPrivateUrlSources(result.data);
   return result.data;
 }
 
@@ -227,4 +229,28 @@ function rejectUrlSources(request: { messages: AnthropicMessage[] }): void {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** With url sources allowed, loopback/private/link-local hosts are still refused (see remote-url.ts). */
+function rejectPrivateUrlSources(request: { messages: AnthropicMessage[] }): void {
+  const check = (source: { type: string; url?: string }, path: string): void => {
+    if (source.type !== 'url' || typeof source.url !== 'string') return;
+    const problem = remoteUrlProblem(source.url);
+    if (problem === undefined) return;
+    throw new GatewayError('AGW_FORBIDDEN_URL', `${path}.source: the URL ${problem}`, {
+      details: { field: `${path}.source` },
+    });
+  };
+  request.messages.forEach((message, messageIndex) => {
+    if (typeof message.content === 'string') return;
+    message.content.forEach((block, blockIndex) => {
+      const path = `messages.${messageIndex}.content.${blockIndex}`;
+      if (block.type === 'image' || block.type === 'document') check(block.source, path);
+      if (block.type === 'tool_result' && Array.isArray(block.content)) {
+        block.content.forEach((inner, innerIndex) => {
+          if (inner.type === 'image' || inner.type === 'document') check(inner.source, `${path}.content.${innerIndex}`);
+        });
+      }
+    });
+  });
 }

@@ -13,6 +13,7 @@ import type {
   GeminiTool,
 } from '../canonical/types.ts';
 import { isThinkingModel, modelFamily, resolveModel } from '../models.ts';
+import { remoteUrlProblem } from '../remote-url.ts';
 import { fixToolArguments, sanitizeToolSchema } from '../schema-sanitizer.ts';
 import { deriveSessionKey } from '../session-key.ts';
 import type { ChatContentPart, ChatMessage, ChatRequest } from './chat-schema.ts';
@@ -78,6 +79,8 @@ function imagePart(url: string, allowRemote: boolean, field: string): GeminiPart
     if (!allowRemote) {
       throw new GatewayError('AGW_FORBIDDEN_URL', `${field}: remote image URLs are disabled; send a data: URL`);
     }
+    const problem = remoteUrlProblem(url);
+    if (problem !== undefined) throw new GatewayError('AGW_FORBIDDEN_URL', `${field}: the URL ${problem}`);
     return { fileData: { fileUri: url, mimeType: guessImageMime(url) } };
   }
   throw invalid(`${field}: must be a data: URL (base64) or an http(s) URL`);
