@@ -2,14 +2,16 @@
  * Removing thinking from Gemini contents, shared by the request translator (when thinking must be off) and the
  * signature-error retry.
  */
-import type { GeminiContent, GeminiPart } from '../canonical/types.ts';
-import type { ModelFamily } from '../models.ts';
 
 /**
  * Gemini's documented way to send a function call whose signature is unknown. Only Gemini honours it; sending it to a
  * Claude model would be a forged signature.
  */
-export const skipSignatureSentinel = 'skip_thought_signature_validator';
+import { skipSignatureSentinel } from '../canonical/safety.ts';
+import type { GeminiContent, GeminiPart } from '../canonical/types.ts';
+import type { ModelFamily } from '../models.ts';
+
+export { skipSignatureSentinel };
 
 /**
  * Returns copies of `contents` without thought parts and without signatures. Gemini function calls keep working

@@ -3,8 +3,10 @@
  * v1internal cannot take is changed (schemas cleaned, `parametersJsonSchema` renamed, search pseudo-functions
  * removed, signature keys mirrored). Client safetySettings and generationConfig are kept as sent.
  */
+
+import { skipSignatureSentinel } from '../canonical/safety.ts';
 import type { CanonicalRequest, GeminiPart, GeminiRequest, GeminiTool } from '../canonical/types.ts';
-import { resolveModel } from '../models.ts';
+import { modelFamily, resolveModel } from '../models.ts';
 import { sanitizeToolSchema } from '../schema-sanitizer.ts';
 import { deriveSessionKey } from '../session-key.ts';
 import type { GenerateRequest } from './generate-schema.ts';
@@ -25,10 +27,17 @@ const searchFunctionNames = new Set(['web_search', 'google_search']);
 
 type JsonObject = Record<string, unknown>;
 
-function mirrorSignature(part: GeminiPart): GeminiPart {
+/**
+ * Sends a function call's signature under both spellings v1internal reads. A Gemini upstream rejects a historical
+ * call without one (clients that built the history themselves, or switched models), so those get the skip
+ * sentinel; Claude upstreams never get it.
+ */
+function mirrorSignature(part: GeminiPart, geminiUpstream: boolean): GeminiPart {
   if (part.functionCall === undefined) return part;
   const signature = part.thoughtSignature ?? part['thought_signature'];
-  if (typeof signature !== 'string') return part;
+  if (typeof signature !== 'string') {
+    return geminiUpstream ? { ...part, thoughtSignature: skipSignatureSentinel } : part;
+  }
   return { ...part, thoughtSignature: signature, thought_signature: signature };
 }
 
@@ -69,7 +78,7 @@ export function toCanonicalRequest(
     contents: source.contents.map((content) => ({
       ...content,
       role: content.role ?? 'user',
-      parts: content.parts.map(mirrorSignature),
+      parts: content.parts.map((part) => mirrorSignature(part, modelFamily(upstreamModel) === 'gemini')),
     })),
   };
   if (source.systemInstruction !== undefined) {
