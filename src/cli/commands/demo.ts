@@ -19,6 +19,18 @@ import { createLogger } from '../../telemetry/logger.ts';
 import { printLine } from '../output.ts';
 import { parsePort, stopSignal } from './serve.ts';
 
+/** The curl lines the demo prints; README.md shows the same lines (test/cli/readme-demo.test.ts keeps them equal). */
+export function demoCurlLines(base: string, apiKey: string): string[] {
+  return [
+    `curl -s ${base}/v1/chat/completions -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\`,
+    `  -d '{"model":"gemini-3-flash","messages":[{"role":"user","content":"Hello from the demo"}]}'`,
+    `curl -sN ${base}/v1/messages -H 'x-api-key: ${apiKey}' -H 'Content-Type: application/json' \\`,
+    `  -d '{"model":"claude-sonnet-4-6","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Hi"}]}'`,
+    `curl -s '${base}/v1beta/models/gemini-3-flash:generateContent?key=${apiKey}' -H 'Content-Type: application/json' \\`,
+    `  -d '{"contents":[{"role":"user","parts":[{"text":"Hello"}]}]}'`,
+  ];
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
@@ -65,21 +77,8 @@ export function registerDemoCommand(program: Command): void {
       printLine(`API key: ${apiKey}    data dir (removed on exit): ${dataDir}`);
       printLine(`console: ${base}/  (admin password = the API key)`);
       printLine('');
-      printLine('OpenAI:');
-      printLine(
-        `  curl -s ${base}/v1/chat/completions -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\`,
-      );
-      printLine(`    -d '{"model":"gemini-3-flash","messages":[{"role":"user","content":"Hello from the demo"}]}'`);
-      printLine('Anthropic (streaming):');
-      printLine(`  curl -sN ${base}/v1/messages -H 'x-api-key: ${apiKey}' -H 'Content-Type: application/json' \\`);
-      printLine(
-        `    -d '{"model":"claude-sonnet-4-6","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"Hi"}]}'`,
-      );
-      printLine('Gemini:');
-      printLine(
-        `  curl -s '${base}/v1beta/models/gemini-3-flash:generateContent?key=${apiKey}' -H 'Content-Type: application/json' \\`,
-      );
-      printLine(`    -d '{"contents":[{"role":"user","parts":[{"text":"Hello"}]}]}'`);
+      printLine('Try (OpenAI, Anthropic streaming, Gemini):');
+      for (const line of demoCurlLines(base, apiKey)) printLine(line);
       printLine('Accounts (watch bob@demo.agw become disabled after a few requests):');
       printLine(`  npm exec -- agw --data-dir ${dataDir} accounts list`);
       printLine('');
