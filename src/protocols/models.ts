@@ -15,7 +15,7 @@ export interface ModelMappingSettings {
   customMapping: Readonly<Record<string, string>>;
 }
 
-export type ModelRule = 'custom-exact' | 'custom-wildcard' | 'built-in' | 'pass-through';
+export type ModelRule = 'custom-exact' | 'custom-wildcard' | 'built-in' | 'claude-family' | 'pass-through';
 
 export interface ModelResolution {
   upstreamModel: string;
@@ -137,8 +137,21 @@ export function resolveModel(clientModel: string, settings: ModelMappingSettings
   if (hasOwn(builtInModelTable, clientModel)) {
     return { upstreamModel: builtInModelTable[clientModel] as string, rule: 'built-in' };
   }
+  const family = claudeFamilyFallbacks.find(([pattern]) => pattern.test(clientModel));
+  if (family !== undefined) return { upstreamModel: family[1], rule: 'claude-family' };
   return { upstreamModel: clientModel, rule: 'pass-through' };
 }
+
+/**
+ * Claude model names the built-in table does not list yet (new releases that clients such as Claude Code pick by
+ * default, e.g. `claude-opus-4-8`) go to the newest model of the same family Cloud Code serves, instead of
+ * failing upstream with 404 as the reference does. Custom mappings still win.
+ */
+const claudeFamilyFallbacks: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^claude-(?:\d[\w.-]*-)?opus/, 'claude-opus-4-6-thinking'],
+  [/^claude-(?:\d[\w.-]*-)?sonnet/, 'claude-sonnet-4-6'],
+  [/^claude-(?:\d[\w.-]*-)?haiku/, 'claude-sonnet-4-6'],
+];
 
 /**
  * Model ids for /v1/models: the accounts' own model names, the custom mapping's exact keys (wildcard keys are

@@ -50,7 +50,8 @@ const contentBlock = z.discriminatedUnion('type', [
 ]);
 
 const messageSchema = z.looseObject({
-  role: z.enum(['user', 'assistant']),
+  // Claude Code also sends `system` messages inside `messages`; they join the system instruction.
+  role: z.enum(['user', 'assistant', 'system']),
   content: z.union([z.string(), z.array(contentBlock)]),
 });
 

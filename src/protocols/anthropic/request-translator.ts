@@ -50,7 +50,8 @@ export interface AnthropicCanonicalRequest extends CanonicalRequest {
 }
 
 /** Translates a request validated by `parseMessagesRequest`. Throws `AGW_INVALID_REQUEST` for untranslatable tools. */
-export function toCanonicalRequest(request: MessagesRequest, options: TranslationOptions): AnthropicCanonicalRequest {
+export function toCanonicalRequest(original: MessagesRequest, options: TranslationOptions): AnthropicCanonicalRequest {
+  const request = withSystemMessagesHoisted(original);
   const detected = detectBackgroundTask(request);
   const backgroundTask = detected !== undefined && options.backgroundTaskModel !== undefined ? detected : undefined;
   const upstreamModel =
@@ -180,6 +181,25 @@ function lastToolTurnLacksThinking(contents: readonly GeminiContent[]): boolean 
   if (lastModel === undefined || !lastModel.parts.some((part) => part.functionCall !== undefined)) return false;
   const first = lastModel.parts[0];
   return !(first?.thought === true && typeof first.thoughtSignature === 'string');
+}
+
+/**
+ * Moves `role: "system"` messages (Claude Code sends some mid-conversation) into `system`, in order, so the
+ * conversation itself only alternates user and model turns as Gemini expects.
+ */
+function withSystemMessagesHoisted(request: MessagesRequest): MessagesRequest {
+  const systemMessages = request.messages.filter((message) => message.role === 'system');
+  if (systemMessages.length === 0) return request;
+  const texts = systemTexts(request.system);
+  for (const message of systemMessages) {
+    if (typeof message.content === 'string') texts.push(message.content);
+    else for (const block of message.content) if (block.type === 'text') texts.push(block.text);
+  }
+  return {
+    ...request,
+    system: texts.map((text) => ({ type: 'text' as const, text })),
+    messages: request.messages.filter((message) => message.role !== 'system'),
+  };
 }
 
 function systemTexts(system: MessagesRequest['system']): string[] {

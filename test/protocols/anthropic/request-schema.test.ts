@@ -75,7 +75,7 @@ describe('parseMessagesRequest', () => {
     ['model missing', { ...valid, model: undefined }, 'model'],
     ['max_tokens as string', { ...valid, max_tokens: '10' }, 'max_tokens'],
     ['messages not an array', { ...valid, messages: 'hi' }, 'messages'],
-    ['role unknown', { ...valid, messages: [{ role: 'system', content: 'x' }] }, 'messages.0.role'],
+    ['role unknown', { ...valid, messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role'],
     ['temperature as string', { ...valid, temperature: 'hot' }, 'temperature'],
     ['stop_sequences of numbers', { ...valid, stop_sequences: [1] }, 'stop_sequences.0'],
     ['tool_choice type unknown', { ...valid, tool_choice: { type: 'maybe' } }, 'tool_choice.type'],

@@ -368,3 +368,23 @@ describe('toCanonicalRequest: background tasks', () => {
     assert.ok(result.request.tools !== undefined);
   });
 });
+
+describe('system messages inside messages (Claude Code)', () => {
+  test('are moved into the system instruction, in order, and leave the conversation alternating', () => {
+    const result = translate({
+      system: 'Top system.',
+      messages: [
+        user('Say hello'),
+        { role: 'system', content: 'Mid-conversation system note.' } as never,
+        assistant('Hello'),
+        user('Again'),
+      ],
+    });
+    const systemText = (result.request.systemInstruction?.parts ?? []).map((part) => part.text).join('\n');
+    assert.match(systemText, /Top system\.[\s\S]*Mid-conversation system note\./);
+    assert.deepEqual(
+      result.request.contents.map((content) => content.role),
+      ['user', 'model', 'user'],
+    );
+  });
+});

@@ -103,3 +103,22 @@ describe('model families', () => {
     assert.equal(isThinkingModel('gemini-3-pro-image'), false);
   });
 });
+
+test('Claude names the table does not know yet fall back to their family; custom mappings still win', () => {
+  const cases: Array<[string, string]> = [
+    ['claude-opus-4-8', 'claude-opus-4-6-thinking'],
+    ['claude-sonnet-5', 'claude-sonnet-4-6'],
+    ['claude-haiku-4-9-20270101', 'claude-sonnet-4-6'],
+    ['claude-3-7-sonnet-latest', 'claude-sonnet-4-6'],
+  ];
+  for (const [client, upstream] of cases) {
+    const resolved = resolveModel(client, { customMapping: {} });
+    assert.equal(resolved.upstreamModel, upstream, client);
+    assert.equal(resolved.rule, 'claude-family');
+  }
+  assert.equal(
+    resolveModel('claude-opus-4-8', { customMapping: { 'claude-opus-*': 'gemini-3-flash' } }).upstreamModel,
+    'gemini-3-flash',
+  );
+  assert.equal(resolveModel('claudette', { customMapping: {} }).rule, 'pass-through');
+});
