@@ -97,7 +97,8 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
       path === '/metrics'
         ? !config.auth.metricsOpen && config.auth.effectiveMode !== 'off'
         : requiresClientKey(config.auth.effectiveMode, request.method, path);
-    if (!needsKey || isConsolePath(path)) return;
+    // The OAuth callback carries no key (Google's redirect); the flow's state check protects it instead.
+    if (!needsKey || isConsolePath(path) || path === '/auth/callback') return;
     const throttled = refuseIfThrottled(request, reply, dialect);
     if (throttled) return throttled;
     const presented = extractPresentedKey(request.headers, request.query);

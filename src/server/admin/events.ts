@@ -1,11 +1,12 @@
 /**
- * `/api/events`: server-sent events for the console — `account` when an account's state changed (the console
- * refetches it) and `request` for each logged request (the live tail). Listeners are removed when the console
+ * `/api/events`: server-sent events for the console — `account` with the AccountView of an account whose state
+ * changed, and `request` for each logged request (the live tail). Listeners are removed when the console
  * disconnects; a comment heartbeat keeps idle connections open through proxies.
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../services.ts';
+import { accountView } from './account-view.ts';
 
 export function registerAdminEvents(app: FastifyInstance, services: GatewayServices): void {
   app.get('/api/events', async (_request, reply) => {
@@ -14,9 +15,24 @@ export function registerAdminEvents(app: FastifyInstance, services: GatewayServi
       stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const unsubscribe = services.events.subscribe((event) => {
-      if (event.type === 'account') write('account', { id: event.accountId });
-      else write('request', event.entry);
+      if (event.type === 'request') {
+        write('request', event.entry);
+        return;
+      }
+      // The console replaces its copy of the account with the payload, so it gets the whole AccountView; `*`
+      // (several accounts changed, or one was removed) tells it to refetch the list.
+      void currentView(event.accountId).then((view) => write('account', view ?? { id: '*' }));
     });
+    const currentView = async (accountId: string): Promise<Record<string, unknown> | undefined> => {
+      if (accountId === '*') return undefined;
+      try {
+        const account = await services.store.get(accountId);
+        const live = services.pool.status().find((status) => status.id === account.id);
+        return accountView(account, live, services.now());
+      } catch {
+        return undefined;
+      }
+    };
     const heartbeat = setInterval(() => stream.write(': ping\n\n'), 15_000);
     heartbeat.unref();
     reply.raw.once('close', () => {
