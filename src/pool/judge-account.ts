@@ -18,14 +18,20 @@ export type Judgement =
       readonly validationBlock?: { readonly untilMs: number; readonly reason: string; readonly url?: string };
     };
 
-/** Monitored model keys whose best remaining quota is under the threshold (§7.6); stored list without data. */
-export function protectedModelsOf(account: Account, protection: QuotaProtectionSettings): Set<string> {
+/**
+ * Monitored model keys whose best remaining quota is under the threshold (§7.6); the stored list when there is no
+ * data. A model whose reset time has passed counts as full again, so protection lifts at the reset even before
+ * the next quota refresh.
+ */
+export function protectedModelsOf(account: Account, protection: QuotaProtectionSettings, nowMs: number): Set<string> {
   const models = account.quota?.models ?? [];
   if (models.length === 0) return new Set((account.protected_models ?? []).map(normalizeModelKey));
   const best = new Map<string, number>();
   for (const model of models) {
     const key = normalizeModelKey(model.name);
-    best.set(key, Math.max(best.get(key) ?? Number.NEGATIVE_INFINITY, model.percentage));
+    const resetMs = model.reset_time ? Date.parse(model.reset_time) : Number.NaN;
+    const percentage = Number.isFinite(resetMs) && resetMs <= nowMs ? 100 : model.percentage;
+    best.set(key, Math.max(best.get(key) ?? Number.NEGATIVE_INFINITY, percentage));
   }
   const result = new Set<string>();
   for (const monitored of protection.monitoredModels) {
@@ -50,7 +56,7 @@ export function judgeAccount(account: Account, protection: QuotaProtectionSettin
       },
     };
   }
-  const protectedModels = protectedModelsOf(account, protection);
+  const protectedModels = protectedModelsOf(account, protection, nowMs);
   // The legacy whole-account protection flag is now expressed per model, so it no longer excludes the account.
   if (account.proxy_disabled && account.proxy_disabled_reason !== 'quota_protection') {
     return {

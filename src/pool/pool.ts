@@ -15,6 +15,7 @@ import { executeWithRotation } from './rotation-loop.ts';
 import { Selector } from './selector.ts';
 import { defaultPoolSettings, type PoolSettings } from './settings.ts';
 import { type AccountStatus, poolStatus } from './status.ts';
+import { freshAccessToken } from './token-lifecycle.ts';
 
 export interface PoolOptions {
   readonly clock: Clock;
@@ -39,6 +40,12 @@ export interface AccountPool {
   status(): AccountStatus[];
   /** Hot reload: the new settings apply to every decision from now on. */
   updateSettings(settings: PoolSettings): void;
+  /**
+   * A fresh access token for one live account, through the same single-flight refresh as requests (quota
+   * refreshes use it). `force` refreshes a token that looks valid but was refused (401). Undefined when the
+   * account is not in the pool; throws AGW_REFRESH_REVOKED / AGW_REFRESH_FAILED like a request would.
+   */
+  accessTokenFor(accountId: string, options?: { force?: boolean; staleToken?: string }): Promise<string | undefined>;
   readonly settings: PoolSettings;
   /** Live (loaded, not disabled) accounts. */
   readonly size: number;
@@ -89,6 +96,14 @@ export function createAccountPool(options: PoolOptions): AccountPool {
         }
       }
       roster.changed();
+    },
+    async accessTokenFor(accountId, options = {}) {
+      const entry = roster.byId.get(accountId);
+      if (entry === undefined) return undefined;
+      return freshAccessToken(context, roster, entry, {
+        ...(options.force === undefined ? {} : { force: options.force }),
+        ...(options.staleToken === undefined ? {} : { staleToken: options.staleToken }),
+      });
     },
     get settings() {
       return context.settings;

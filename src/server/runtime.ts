@@ -23,6 +23,7 @@ import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
 import { createUpstreamClient } from '../upstream/client.ts';
 import { buildApp } from './app.ts';
 import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
+import { createQuotaRefresher } from './quota-refresher.ts';
 import type { AdminEvent, GatewayServices } from './services.ts';
 
 export interface GatewayOptions {
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   environment?: Environment;
   /** Directory of the built console (default: dist/web of this package). */
   consoleDirectory?: string;
+  /** Refresh quotas in the background (default true; tests drive refreshes themselves). */
+  backgroundQuotaRefresh?: boolean;
   /** The pool's clock (default: the system clock); tests move it forward to expire cooldowns and tokens. */
   clock?: Clock;
 }
@@ -124,9 +127,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await reloadPool();
   const stopWatching = store.watch((change) => {
     void reloadPool()
-      .then(() => {
+      .then(async () => {
         const ids = change.accountIds === 'all' ? ['*'] : change.accountIds;
         for (const accountId of ids) events.publish({ type: 'account', accountId });
+        // Accounts added by another process (the CLI) get their first quota snapshot now, not at the next round.
+        if (services.quota !== undefined && options.backgroundQuotaRefresh !== false) {
+          const { accounts } = await store.list();
+          const missing = accounts.filter((account) => !account.quota && !account.disabled && !account.proxy_disabled);
+          if (missing.length > 0) await services.quota.refreshNow(missing.map((account) => account.id));
+        }
       })
       .catch((error: unknown) => logger.error({ err: error }, 'reloading the accounts failed'));
   });
@@ -176,11 +185,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     now,
     version: packageVersion,
   };
+  const quotaRefresher = createQuotaRefresher({
+    store,
+    accessToken: (account, tokenOptions) => pool.accessTokenFor(account.id, tokenOptions),
+    google,
+    config: () => liveConfig.current(),
+    logger,
+    now,
+    reloadPool,
+    onAccountUpdated: (accountId) => events.publish({ type: 'account', accountId }),
+  });
+  services.quota = quotaRefresher;
   const app = await buildApp(services, {
     accountModelNames: () => accountModelNames,
     consoleDirectory: options.consoleDirectory ?? defaultConsoleDirectory,
   });
   await app.listen({ host: initial.server.host, port: initial.server.port });
+  if (options.backgroundQuotaRefresh !== false) quotaRefresher.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : initial.server.port;
   const displayHost = initial.server.host === '0.0.0.0' ? '127.0.0.1' : initial.server.host;
@@ -192,6 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     services,
     url,
     async close() {
+      await quotaRefresher.stop();
       stopWatching();
       liveConfig.close();
       await app.close();

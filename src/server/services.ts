@@ -13,6 +13,7 @@ import type { Logger } from '../telemetry/log-port.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { RequestLog, RequestLogEntry } from '../telemetry/request-log.ts';
 import type { UpstreamCaller } from './generation.ts';
+import type { QuotaRefresher } from './quota-refresher.ts';
 
 /** What the admin event stream (`/api/events`) carries. */
 export type AdminEvent = { type: 'account'; accountId: string } | { type: 'request'; entry: RequestLogEntry };
@@ -30,6 +31,8 @@ export interface GatewayServices {
   requestLog: RequestLog;
   signatureStore: SignatureStore;
   events: EventBus<AdminEvent>;
+  /** Quota snapshots on demand (the background schedule runs by itself); set once the runtime built it. */
+  quota?: QuotaRefresher;
   /** Reloads the pool from the store now (after this process changed accounts). */
   reloadPool(): Promise<void>;
   now(): number;

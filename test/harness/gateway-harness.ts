@@ -46,6 +46,8 @@ export interface HarnessOptions {
   environment?: Record<string, string>;
   /** Directory of a built console to serve (default: none). */
   consoleDirectory?: string;
+  /** Run the background quota refresher (default false, so call counts stay predictable). */
+  quotaRefresh?: boolean;
 }
 
 export interface Harness {
@@ -103,6 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: options.logger ?? recording,
     environment,
     consoleDirectory: options.consoleDirectory ?? join(dataDir, 'no-console'),
+    backgroundQuotaRefresh: options.quotaRefresh === true,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {

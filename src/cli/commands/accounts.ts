@@ -15,6 +15,7 @@ import { type AccountStore, openAccountStore } from '../../store/account-store.t
 import { maskSecret } from '../../telemetry/redaction.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { registerQuotaCommand } from './quota.ts';
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -91,6 +92,7 @@ export async function tokensFromImportSource(path: string): Promise<string[]> {
 
 export function registerAccountCommands(program: Command, globals: () => GlobalOptions): void {
   const accounts = program.command('accounts').description('manage the pool of Google accounts');
+  registerQuotaCommand(accounts, globals);
 
   accounts
     .command('list')

@@ -43,6 +43,10 @@ export function registerAdminApi(app: FastifyInstance, services: GatewayServices
     const account = await services.store.get(idOrEmail);
     return accountView(account, liveStatus().get(account.id), services.now());
   };
+  const requireQuota = () => {
+    if (!services.quota) throw new GatewayError('AGW_INTERNAL', 'the quota refresher is not running');
+    return services.quota;
+  };
   const changed = async (accountId: string) => {
     await services.reloadPool();
     services.events.publish({ type: 'account', accountId });
@@ -76,6 +80,8 @@ export function registerAdminApi(app: FastifyInstance, services: GatewayServices
     const body = parseBody(z.object({ refresh_token: z.string().min(1) }), request.body);
     const enrolled = await enrollAccount(body.refresh_token, { ...services.google }, services.store);
     await changed(enrolled.account.id);
+    // A first quota snapshot right away (the reference does the same); failures do not fail the add.
+    await services.quota?.refreshNow([enrolled.account.id]).catch(() => undefined);
     return { account: await viewOf(enrolled.account.id), outcome: enrolled.outcome };
   });
   app.post('/api/accounts/import', async (request) => {
@@ -116,8 +122,22 @@ export function registerAdminApi(app: FastifyInstance, services: GatewayServices
     return reply.code(204).send();
   });
   app.get('/api/accounts/:id/quota', async (request) => {
-    const account = await services.store.get((request.params as { id: string }).id);
-    return { id: account.id, quota: account.quota ?? null };
+    let account = await services.store.get((request.params as { id: string }).id);
+    const refresh = (request.query as { refresh?: string }).refresh;
+    if (refresh === '1' || refresh === 'true') {
+      const outcome = await requireQuota().refreshNow([account.id]);
+      if (outcome.failed > 0)
+        throw new GatewayError(
+          'AGW_UPSTREAM_SERVER_ERROR',
+          `quota refresh failed: ${outcome.errors[0]?.message ?? 'unknown error'}`,
+        );
+      account = await services.store.get(account.id);
+    }
+    return { id: account.id, quota: account.quota ?? null, protected_models: account.protected_models ?? [] };
+  });
+  app.post('/api/quota/refresh', async () => {
+    const outcome = await requireQuota().refreshNow();
+    return { refreshed: outcome.refreshed, failed: outcome.failed, skipped: outcome.skipped, errors: outcome.errors };
   });
   app.get('/api/quota', async () => {
     const { accounts } = await services.store.list();
