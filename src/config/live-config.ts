@@ -8,13 +8,7 @@ import { toGatewayError } from '../errors/catalogue.ts';
 import { watchConfigFile } from '../store/config-file.ts';
 import type { Logger } from '../telemetry/log-port.ts';
 import type { GatewayConfig } from './gateway-config.ts';
-import {
-  type CommandLineOverrides,
-  configFileName,
-  configFromObject,
-  type Environment,
-  readConfigObject,
-} from './load.ts';
+import { type CommandLineOverrides, configFromObject, type Environment, readConfigObject } from './load.ts';
 
 export type ConfigListener = (next: GatewayConfig, previous: GatewayConfig) => void;
 

@@ -11,6 +11,7 @@ export interface EnrollmentStore {
     account: Account;
     outcome: 'added' | 'updated' | 're-enabled';
   }>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the store's mutation may change the draft in place.
   update(id: string, mutate: (account: Account) => Account | undefined | void): Promise<Account>;
 }
 

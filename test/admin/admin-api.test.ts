@@ -40,7 +40,7 @@ async function api(method: string, path: string, options: { body?: unknown; head
   return {
     status: response.status,
     headers: response.headers,
-    body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
+    body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
   };
 }
 
@@ -49,8 +49,8 @@ test('authentication: nothing without credentials; the API key does not open /ap
   for (const path of ['/api/accounts', '/api/config', '/api/logs']) {
     const anonymous = await api('GET', path, { headers: {} });
     assert.equal(anonymous.status, 401, path);
-    assert.deepEqual(Object.keys(anonymous.body ?? {}), ['error']);
-    assert.equal((anonymous.body?.['error'] as { code: string }).code, 'AGW_UNAUTHORIZED');
+    assert.deepEqual(Object.keys(anonymous.body), ['error']);
+    assert.equal((anonymous.body['error'] as { code: string }).code, 'AGW_UNAUTHORIZED');
     assert.equal(
       (await api('GET', path, { headers: harness.headers })).status,
       401,
@@ -80,7 +80,7 @@ test('session login: httpOnly SameSite=Strict cookie, wrong password refused, lo
 
 test('accounts: list, get by id or email, add, proxy switch with reason, reorder, remove', async () => {
   const listed = await api('GET', '/api/accounts');
-  const accounts = listed.body?.['accounts'] as Array<Record<string, unknown>>;
+  const accounts = listed.body['accounts'] as Array<Record<string, unknown>>;
   assert.deepEqual(
     accounts.map((account) => account['email']),
     ['first@example.com', 'second@example.com'],
@@ -88,29 +88,29 @@ test('accounts: list, get by id or email, add, proxy switch with reason, reorder
   assert.equal(accounts[0]?.['state'], 'active');
   assert.match(String(accounts[0]?.['refresh_token']), /…|\*\*\*/, 'masked');
   const first = accounts[0]!;
-  assert.equal((await api('GET', `/api/accounts/${first['id']}`)).body?.['email'], 'first@example.com');
-  assert.equal((await api('GET', '/api/accounts/second@example.com')).body?.['email'], 'second@example.com');
+  assert.equal((await api('GET', `/api/accounts/${first['id']}`)).body['email'], 'first@example.com');
+  assert.equal((await api('GET', '/api/accounts/second@example.com')).body['email'], 'second@example.com');
   assert.equal((await api('GET', '/api/accounts/nobody@example.com')).status, 404);
 
   harness.fake.control.addAccount({ email: 'third@example.com', refreshToken: '1//third-token-xxxx' });
   const added = await api('POST', '/api/accounts', { body: { refresh_token: '1//third-token-xxxx' } });
   assert.equal(added.status, 200);
-  assert.equal(added.body?.['outcome'], 'added');
+  assert.equal(added.body['outcome'], 'added');
   assert.equal((await api('POST', '/api/accounts', { body: { refresh_token: 42 } })).status, 400);
 
   const switched = await api('POST', `/api/accounts/${first['id']}/proxy`, {
     body: { enabled: false, reason: 'holiday' },
   });
-  assert.equal(switched.body?.['state'], 'proxy-disabled');
-  assert.equal(switched.body?.['proxy_disabled_reason'], 'holiday');
+  assert.equal(switched.body['state'], 'proxy-disabled');
+  assert.equal(switched.body['proxy_disabled_reason'], 'holiday');
   assert.equal(
-    (await api('POST', `/api/accounts/${first['id']}/proxy`, { body: { enabled: true } })).body?.['state'],
+    (await api('POST', `/api/accounts/${first['id']}/proxy`, { body: { enabled: true } })).body['state'],
     'active',
   );
 
-  const third = (added.body?.['account'] as Record<string, unknown>)['id'] as string;
+  const third = (added.body['account'] as Record<string, unknown>)['id'] as string;
   assert.equal((await api('POST', '/api/accounts/reorder', { body: { ids: [third] } })).status, 204);
-  const reordered = (await api('GET', '/api/accounts')).body?.['accounts'] as Array<Record<string, unknown>>;
+  const reordered = (await api('GET', '/api/accounts')).body['accounts'] as Array<Record<string, unknown>>;
   assert.equal(reordered[0]?.['id'], third);
   assert.equal((await api('DELETE', `/api/accounts/${third}`)).status, 204);
   assert.equal((await api('GET', `/api/accounts/${third}`)).status, 404);
@@ -121,7 +121,7 @@ test('import: one result per token, failures named', async () => {
   const result = await api('POST', '/api/accounts/import', {
     body: { text: JSON.stringify(['1//imported-token-aaaa', { refresh_token: '1//unknown-token-bbbb' }]) },
   });
-  const results = result.body?.['results'] as Array<Record<string, unknown>>;
+  const results = result.body['results'] as Array<Record<string, unknown>>;
   assert.equal(results.length, 2);
   assert.equal(results[0]?.['email'], 'imported@example.com');
   assert.match(String(results[1]?.['error']), /invalid_grant/);
@@ -130,13 +130,13 @@ test('import: one result per token, failures named', async () => {
 
 test('pool, status, config read and patch (validated, applied at once), API key regeneration', async () => {
   const pool = await api('GET', '/api/pool');
-  assert.ok((pool.body?.['counts'] as Record<string, number>)['usable']! >= 2);
+  assert.ok((pool.body['counts'] as Record<string, number>)['usable']! >= 2);
   const status = await api('GET', '/api/status');
-  assert.equal(status.body?.['auth_mode'], 'strict');
-  assert.equal(typeof status.body?.['requests_per_minute'], 'number');
+  assert.equal(status.body['auth_mode'], 'strict');
+  assert.equal(typeof status.body['requests_per_minute'], 'number');
 
   const config = await api('GET', '/api/config');
-  const settings = config.body?.['settings'] as Array<Record<string, unknown>>;
+  const settings = config.body['settings'] as Array<Record<string, unknown>>;
   const passwordSetting = settings.find((setting) => setting['key'] === 'proxy.admin_password');
   assert.equal(passwordSetting?.['secret'], true);
 
@@ -144,7 +144,7 @@ test('pool, status, config read and patch (validated, applied at once), API key 
     body: { changes: { 'proxy.port': 'eighty', 'proxy.auth_mode': 'sometimes' } },
   });
   assert.equal(invalid.status, 400);
-  assert.match(String((invalid.body?.['error'] as { message: string }).message), /proxy\.port[\s\S]*proxy\.auth_mode/);
+  assert.match(String((invalid.body['error'] as { message: string }).message), /proxy\.port[\s\S]*proxy\.auth_mode/);
   const patched = await api('PATCH', '/api/config', {
     body: { changes: { 'proxy.custom_mapping': { 'my-model': 'gemini-3-flash' } } },
   });
@@ -156,7 +156,7 @@ test('pool, status, config read and patch (validated, applied at once), API key 
   );
 
   const regenerated = await api('POST', '/api/config/api-key');
-  const newKey = String(regenerated.body?.['api_key']);
+  const newKey = String(regenerated.body['api_key']);
   assert.match(newKey, /^sk-[0-9a-f]{32}$/);
   // The harness pins the key through AGW_API_KEY, which overrides the file; the file holds the new key.
   assert.equal(harness.gateway.services.config().auth.apiKey, harness.apiKey);
@@ -209,14 +209,14 @@ test('request log, usage statistics and the event stream', async () => {
 
   const logs = await eventually(async () => {
     const answer = await api('GET', '/api/logs?limit=10&protocol=openai');
-    return (answer.body?.['total'] as number) > 0 ? answer.body : undefined;
+    return (answer.body['total'] as number) > 0 ? answer.body : undefined;
   });
   const row = (logs['rows'] as Array<Record<string, unknown>>)[0]!;
   assert.equal(row['route'], '/v1/chat/completions');
   assert.equal(row['mappedModel'], 'gemini-3-flash');
   assert.equal((await api('GET', '/api/logs?limit=0')).status, 400, 'limits are validated');
   const usage = await api('GET', '/api/stats/usage?group_by=model');
-  assert.ok((usage.body?.['rows'] as unknown[]).length > 0);
+  assert.ok((usage.body['rows'] as unknown[]).length > 0);
 });
 
 test('OAuth for the console: the callback with the right state stores the account; a wrong state stores nothing', async () => {
@@ -239,6 +239,6 @@ test('OAuth for the console: the callback with the right state stores the accoun
   const accepted = await fetch(location);
   assert.equal(accepted.status, 200);
   const status = await api('GET', `/api/oauth/status?state=${encodeURIComponent(state)}`);
-  assert.equal(status.body?.['status'], 'done');
+  assert.equal(status.body['status'], 'done');
   assert.equal((await api('GET', '/api/accounts/console-login@example.com')).status, 200);
 });
