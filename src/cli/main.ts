@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/accounts.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
 import type { GlobalOptions } from './commands/global-options.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { exitCodes, reportError } from './output.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerAccountCommands(program, globals);
   registerConfigCommands(program, globals);
+  registerDoctorCommand(program, globals);
   return program;
 }
 
@@ -27,7 +29,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return exitCodes.ok;
+    // A command may report failure without throwing (doctor prints every check first).
+    return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : exitCodes.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version output are successful exits; anything else commander throws is a usage error.

@@ -107,6 +107,32 @@ function failureFromError(error: unknown, committed: boolean, signal: AbortSigna
   return failure({ kind, message: gatewayError.message, committed });
 }
 
+type UpstreamResponse = Awaited<ReturnType<UpstreamCaller['call']>>;
+
+/** One `streamGenerateContent` call for this attempt; a thrown upstream error becomes a classified failure. */
+async function callStream(
+  context: GenerationContext,
+  canonical: CanonicalRequest,
+  lease: Lease,
+  signal: AbortSignal,
+  committed: boolean,
+): Promise<AttemptResult<UpstreamResponse>> {
+  try {
+    const response = await context.upstream.call({
+      method: 'streamGenerateContent',
+      query: 'alt=sse',
+      accessToken: lease.accessToken,
+      body: envelopeFor(canonical, lease),
+      projectId: lease.projectId,
+      model: canonical.upstreamModel,
+      signal,
+    });
+    return { ok: true, value: response };
+  } catch (error) {
+    return failureFromError(error, committed, signal);
+  }
+}
+
 interface OpenStream {
   frames: AsyncIterator<SseFrame>;
   decoder: UpstreamDecoder;
@@ -150,20 +176,9 @@ export async function streamGeneration(options: {
   const opened = await context.pool.execute<OpenStream>(executeRequest(canonical, signal), async (lease) => {
     attempts = lease.attempt;
     const startedAt = context.now();
-    let response: Awaited<ReturnType<UpstreamCaller['call']>>;
-    try {
-      response = await context.upstream.call({
-        method: 'streamGenerateContent',
-        query: 'alt=sse',
-        accessToken: lease.accessToken,
-        body: envelopeFor(canonical, lease),
-        projectId: lease.projectId,
-        model: canonical.upstreamModel,
-        signal,
-      });
-    } catch (error) {
-      return failureFromError(error, channel.committed, signal);
-    }
+    const called = await callStream(context, canonical, lease, signal, channel.committed);
+    if (!called.ok) return called;
+    const response = called.value;
     if (response.status !== 200) {
       const bodyText = await response.text().catch(() => '');
       return failure({
@@ -316,20 +331,9 @@ export async function collectGeneration(options: {
   return context.pool.execute<CollectedGeneration>(executeRequest(canonical, signal), async (lease) => {
     attempts = lease.attempt;
     const startedAt = context.now();
-    let response: Awaited<ReturnType<UpstreamCaller['call']>>;
-    try {
-      response = await context.upstream.call({
-        method: 'streamGenerateContent',
-        query: 'alt=sse',
-        accessToken: lease.accessToken,
-        body: envelopeFor(canonical, lease),
-        projectId: lease.projectId,
-        model: canonical.upstreamModel,
-        signal,
-      });
-    } catch (error) {
-      return failureFromError(error, false, signal);
-    }
+    const called = await callStream(context, canonical, lease, signal, false);
+    if (!called.ok) return called;
+    const response = called.value;
     if (response.status !== 200) {
       const bodyText = await response.text().catch(() => '');
       return failure({ kind: 'http', status: response.status, headers: response.headers, bodyText, committed: false });

@@ -12,6 +12,7 @@ import { completeFromPastedRedirect, startLoopbackLogin } from '../../google/log
 import type { Account } from '../../store/account-schema.ts';
 import { quotaSummary, storedAccountStatus } from '../../store/account-status.ts';
 import { type AccountStore, openAccountStore } from '../../store/account-store.ts';
+import { accountView } from '../../store/account-view.ts';
 import { maskSecret } from '../../telemetry/redaction.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -23,41 +24,17 @@ function formatTime(unixSeconds: number | null | undefined): string {
   return unixSeconds ? new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z') : '';
 }
 
-/** The account as the CLI and JSON output show it: secrets masked, state spelled out. */
+/**
+ * The account as `--json` output shows it: the admin API's AccountView (no live pool state here), plus the
+ * stored reason, project and token expiry a CLI user asks about.
+ */
 export function publicAccount(account: Account): Record<string, unknown> {
   const status = storedAccountStatus(account, nowSeconds());
   return {
-    id: account.id,
-    email: account.email,
-    name: account.name ?? null,
-    state: status.state,
+    ...accountView(account, undefined, Date.now()),
     reason: status.reason ?? null,
-    disabled: account.disabled,
-    disabled_reason: account.disabled_reason ?? null,
-    disabled_at: account.disabled_at ?? null,
-    proxy_disabled: account.proxy_disabled,
-    proxy_disabled_reason: account.proxy_disabled_reason ?? null,
-    proxy_disabled_at: account.proxy_disabled_at ?? null,
-    validation_blocked: account.validation_blocked,
-    validation_blocked_until: account.validation_blocked_until ?? null,
-    validation_url: account.validation_url ?? null,
-    protected_models: account.protected_models ?? [],
     project_id: account.token.project_id ?? null,
-    tier: account.quota?.subscription_tier ?? null,
-    refresh_token: maskSecret(account.token.refresh_token),
     access_token_expires_at: formatTime(account.token.expiry_timestamp),
-    quota: account.quota
-      ? {
-          last_updated: account.quota.last_updated,
-          models: account.quota.models.map((model) => ({
-            name: model.name,
-            percentage: model.percentage,
-            reset_time: model.reset_time,
-          })),
-        }
-      : null,
-    created_at: account.created_at,
-    last_used: account.last_used,
   };
 }
 

@@ -9,6 +9,7 @@ import { createGoogleClients } from '../../google/clients.ts';
 import { createQuotaRefresher } from '../../server/quota-refresher.ts';
 import type { Account } from '../../store/account-schema.ts';
 import { openAccountStore } from '../../store/account-store.ts';
+import { quotaView } from '../../store/account-view.ts';
 import { silentLogger } from '../../telemetry/log-port.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -87,16 +88,8 @@ export function registerQuotaCommand(accounts: Command, globals: () => GlobalOpt
           list.map((account) => ({
             id: account.id,
             email: account.email,
-            tier: account.quota?.subscription_tier ?? null,
-            last_updated: account.quota?.last_updated ?? null,
             protected_models: account.protected_models ?? [],
-            models:
-              account.quota?.models.map((model) => ({
-                name: model.name,
-                percentage: model.percentage,
-                reset_time: model.reset_time,
-              })) ?? [],
-            groups: account.quota?.quota_groups ?? [],
+            ...(quotaView(account) ?? { last_updated: null, tier: null, models: [], groups: [] }),
           })),
         );
         return;

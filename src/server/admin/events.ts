@@ -5,8 +5,8 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { accountView, quotaView } from '../../store/account-view.ts';
 import type { GatewayServices } from '../services.ts';
-import { accountView } from './account-view.ts';
 
 export function registerAdminEvents(app: FastifyInstance, services: GatewayServices): void {
   app.get('/api/events', async (_request, reply) => {

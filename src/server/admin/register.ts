@@ -12,10 +12,10 @@ import { GatewayError } from '../../errors/catalogue.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
 import { tokensFromText } from '../../google/import-tokens.ts';
 import { createOAuthFlow, type OAuthFlow, verifyCallback } from '../../google/login-flow.ts';
+import { accountView, quotaView } from '../../store/account-view.ts';
 import { maskSecret } from '../../telemetry/redaction.ts';
 import { secretsEqual } from '../client-auth.ts';
 import type { GatewayServices } from '../services.ts';
-import { accountView } from './account-view.ts';
 import { registerAdminEvents } from './events.ts';
 import { type AdminSessions, sessionCookieName } from './sessions.ts';
 
@@ -145,15 +145,8 @@ export function registerAdminApi(app: FastifyInstance, services: GatewayServices
       accounts: accounts.map((account) => ({
         id: account.id,
         email: account.email,
-        tier: account.quota?.subscription_tier ?? null,
-        last_updated: account.quota?.last_updated ?? null,
-        models:
-          account.quota?.models.map((model) => ({
-            name: model.name,
-            percentage: model.percentage,
-            reset_time: model.reset_time,
-          })) ?? [],
-        groups: account.quota?.quota_groups ?? [],
+        protected_models: account.protected_models ?? [],
+        ...(quotaView(account) ?? { last_updated: null, tier: null, models: [], groups: [] }),
       })),
     };
   });

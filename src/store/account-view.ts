@@ -1,11 +1,36 @@
 /**
- * The AccountView of docs/api.md: the account file's state joined with the pool's live state (cooldowns,
- * refresh failures), secrets masked. Shared by the admin routes and the event stream.
+ * The AccountView of docs/api.md: the account file's state, joined with the running pool's live state when there
+ * is one (cooldowns, refresh failures), secrets masked. The admin API, its event stream and the CLI's JSON output
+ * all show accounts this way.
  */
-import type { AccountStatus } from '../../pool/status.ts';
-import type { Account } from '../../store/account-schema.ts';
-import { storedAccountStatus } from '../../store/account-status.ts';
-import { maskSecret } from '../../telemetry/redaction.ts';
+import { maskSecret } from '../telemetry/redaction.ts';
+import type { Account } from './account-schema.ts';
+import { storedAccountStatus } from './account-status.ts';
+
+/** What the pool knows about an account right now (src/pool/status.ts's AccountStatus fits). */
+export interface LiveAccountStatus {
+  readonly state: string;
+  readonly reason?: string;
+  readonly untilMs?: number;
+  readonly url?: string;
+  readonly tier?: string;
+  readonly cooldowns: ReadonlyArray<{ readonly model: string; readonly untilMs: number; readonly reason: string }>;
+}
+
+/** The quota part of a view: models with percentages and resets, and the buckets. */
+export function quotaView(account: Account): Record<string, unknown> | null {
+  if (!account.quota) return null;
+  return {
+    last_updated: account.quota.last_updated,
+    tier: account.quota.subscription_tier ?? null,
+    models: account.quota.models.map((model) => ({
+      name: model.name,
+      percentage: model.percentage,
+      reset_time: model.reset_time,
+    })),
+    groups: account.quota.quota_groups ?? [],
+  };
+}
 
 export type AccountViewState =
   | 'active'
@@ -17,7 +42,11 @@ export type AccountViewState =
   | 'project-unresolved'
   | 'refresh-failing';
 
-export function accountView(account: Account, live: AccountStatus | undefined, nowMs: number): Record<string, unknown> {
+export function accountView(
+  account: Account,
+  live: LiveAccountStatus | undefined,
+  nowMs: number,
+): Record<string, unknown> {
   const stored = storedAccountStatus(account, Math.floor(nowMs / 1000));
   let state: AccountViewState = stored.state;
   let error: string | null = stored.state === 'project-unresolved' ? (stored.reason ?? null) : null;
@@ -55,17 +84,7 @@ export function accountView(account: Account, live: AccountStatus | undefined, n
       until: Math.ceil(cooldown.untilMs / 1000),
       reason: cooldown.reason,
     })),
-    quota: account.quota
-      ? {
-          last_updated: account.quota.last_updated,
-          models: account.quota.models.map((model) => ({
-            name: model.name,
-            percentage: model.percentage,
-            reset_time: model.reset_time,
-          })),
-          groups: account.quota.quota_groups ?? [],
-        }
-      : null,
+    quota: quotaView(account),
     refresh_token: maskSecret(account.token.refresh_token),
     created_at: account.created_at,
     last_used: account.last_used,
