@@ -171,9 +171,9 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
         if (read.kind === 'ok') index = read.index;
         else if (read.kind === 'missing' && (await listAccountFileIds(dataDir)).length === 0) index = emptyIndex();
         else index = await locked(() => loadIndexRepairing(repairContext));
-        const accounts: Account[] = [];
         const problems: StoreProblem[] = [];
         const seen = new Set<string>();
+        const listedIds: string[] = [];
         for (const entry of index.accounts) {
           if (seen.has(entry.id)) continue;
           seen.add(entry.id);
@@ -184,15 +184,12 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
             });
             continue;
           }
-          const account = await readForList(entry.id, problems, true);
-          if (account !== undefined) accounts.push(account);
+          listedIds.push(entry.id);
         }
-        const orphans: Account[] = [];
-        for (const id of await listAccountFileIds(dataDir)) {
-          if (seen.has(id)) continue;
-          const account = await readForList(id, problems, false);
-          if (account !== undefined) orphans.push(account);
-        }
+        const orphanIds = (await listAccountFileIds(dataDir)).filter((id) => !seen.has(id));
+        // Files are read a few dozen at a time: a pool of 10,000 accounts loads in a fraction of the sequential time.
+        const accounts = await readManyForList(listedIds, problems, true);
+        const orphans = await readManyForList(orphanIds, problems, false);
         orphans.sort(compareByLastUsedThenEmail);
         return { accounts: [...accounts, ...orphans], problems };
       });
@@ -355,6 +352,29 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
       });
     },
   };
+
+  /** Reads accounts in order with bounded parallelism; problems are reported in order too. */
+  async function readManyForList(
+    ids: readonly string[],
+    problems: StoreProblem[],
+    listed: boolean,
+  ): Promise<Account[]> {
+    const results = new Array<Account | undefined>(ids.length);
+    const found = new Array<StoreProblem[]>(ids.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const position = next;
+        next += 1;
+        const local: StoreProblem[] = [];
+        results[position] = await readForList(ids[position] as string, local, listed);
+        found[position] = local;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(32, ids.length) }, worker));
+    for (const list of found) if (list) problems.push(...list);
+    return results.filter((account): account is Account => account !== undefined);
+  }
 
   async function readForList(id: string, problems: StoreProblem[], listed: boolean): Promise<Account | undefined> {
     const read = await readAccountFile(dataDir, id);
