@@ -22,8 +22,18 @@ export function persistInBackground(context: PoolContext, what: string, call: ()
   } catch (error) {
     pending = Promise.reject(error);
   }
-  pending.catch((error: unknown) => {
+  const settled = pending.catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     context.logger.error({ operation: what, error: message }, 'Account store update failed');
   });
+  backgroundWrites.add(settled);
+  void settled.finally(() => backgroundWrites.delete(settled));
+}
+
+/** Writes started by persistInBackground and not finished yet (waited for at shutdown). */
+const backgroundWrites = new Set<Promise<void>>();
+
+/** Resolves once every background write started so far has finished. */
+export async function settleBackgroundWrites(): Promise<void> {
+  while (backgroundWrites.size > 0) await Promise.all([...backgroundWrites]);
 }

@@ -5,7 +5,7 @@
 import type { Account } from '../store/account-schema.ts';
 import { type Logger, silentLogger } from '../telemetry/log-port.ts';
 import type { AttemptFunction, ExecuteRequest } from './attempt-types.ts';
-import type { PoolContext } from './context.ts';
+import { type PoolContext, settleBackgroundWrites } from './context.ts';
 import { loadAccounts } from './load-accounts.ts';
 import { normalizeModelKey } from './model-key.ts';
 import { PoisonDetector } from './poison-detector.ts';
@@ -46,6 +46,8 @@ export interface AccountPool {
    * account is not in the pool; throws AGW_REFRESH_REVOKED / AGW_REFRESH_FAILED like a request would.
    */
   accessTokenFor(accountId: string, options?: { force?: boolean; staleToken?: string }): Promise<string | undefined>;
+  /** Waits for the durable writes the pool started in the background (shutdown). */
+  settle(): Promise<void>;
   readonly settings: PoolSettings;
   /** Live (loaded, not disabled) accounts. */
   readonly size: number;
@@ -97,6 +99,7 @@ export function createAccountPool(options: PoolOptions): AccountPool {
       }
       roster.changed();
     },
+    settle: settleBackgroundWrites,
     async accessTokenFor(accountId, options = {}) {
       const entry = roster.byId.get(accountId);
       if (entry === undefined) return undefined;

@@ -217,6 +217,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       stopWatching();
       liveConfig.close();
       await app.close();
+      await pool.settle();
       await upstream.close();
       requestLog.close();
     },

@@ -56,7 +56,8 @@ test('agw serve logs to logs/agw.log.<date> in the data dir, seed lines verbatim
         const text = await readFile(join(logs, name), 'utf8');
         return text.includes('Disabling account due to invalid_grant') ? { name, text } : undefined;
       },
-      5000,
+      // Bounded, generous wait: the full suite runs two test files at once on two cores.
+      15_000,
       'the seed lines in the log file',
     );
     assert.match(content.name, new RegExp(`^agw\\.log\\.${date}`));
