@@ -233,6 +233,7 @@ async function handle(
     ...(email === undefined ? {} : { email }),
     ...(model === undefined ? {} : { model }),
     time: runtime.now(),
+    wallTime: Date.now(),
   });
   const exchange: Exchange = {
     request,

@@ -126,6 +126,8 @@ export interface RecordedCall {
   model?: string;
   /** Milliseconds since the epoch on the fake's clock. */
   time: number;
+  /** Milliseconds since the epoch on the wall clock (the fake's clock may be advanced by tests). */
+  wallTime: number;
   /** The HTTP status sent, or `'reset'` / `'stalled'` / `'client-closed'`; absent while in flight. */
   outcome?: number | 'reset' | 'stalled' | 'client-closed';
 }

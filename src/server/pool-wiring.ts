@@ -7,6 +7,7 @@ import type { GoogleClients } from '../google/clients.ts';
 import type { Clock, PoolStorage, ProjectResolver, TokenClient } from '../pool/ports.ts';
 import { defaultPoolSettings, type PoolSettings } from '../pool/settings.ts';
 import type { AccountStore } from '../store/account-store.ts';
+import { journalRotation } from '../store/token-journal.ts';
 
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -69,6 +70,17 @@ export function poolStorageFrom(store: AccountStore, now: () => number): PoolSto
   const nowSeconds = (): number => Math.floor(now() / 1000);
   return {
     persistToken: async (id, patch) => {
+      if (patch.refreshToken !== undefined && patch.refreshToken !== patch.basedOnRefreshToken) {
+        // Google already killed the old token: make the new one durable before waiting for the store's lock.
+        await journalRotation(store.dataDir, {
+          accountId: id,
+          previousRefreshToken: patch.basedOnRefreshToken,
+          refreshToken: patch.refreshToken,
+          accessToken: patch.accessToken,
+          expiresInSeconds: patch.expiresInSeconds,
+          expiryTimestamp: patch.expiryTimestamp,
+        });
+      }
       await store.persistToken(
         id,
         {

@@ -15,6 +15,7 @@ import { createAccountPool } from '../pool/pool.ts';
 import type { Clock, PoolEvent } from '../pool/ports.ts';
 import { createSignatureStore } from '../protocols/anthropic/signature-store.ts';
 import { openAccountStore } from '../store/account-store.ts';
+import { replayTokenJournal } from '../store/token-journal.ts';
 import { createEventBus } from '../telemetry/event-bus.ts';
 import type { Logger } from '../telemetry/log-port.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
@@ -124,6 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     })();
     return reloading;
   };
+  await replayTokenJournal(store, logger);
   await reloadPool();
   const stopWatching = store.watch((change) => {
     void reloadPool()
