@@ -91,6 +91,7 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
         reply,
         'admin',
         'admin credentials required: log in through POST /api/session or send the admin password as Authorization: Bearer',
+        presented?.value,
       );
     }
     const needsKey =
@@ -106,7 +107,13 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
       throttle.recordSuccess(request.ip);
       return;
     }
-    return rejectAuth(request, reply, dialect, rejectionMessage(presented, config.auth.apiKey === ''));
+    return rejectAuth(
+      request,
+      reply,
+      dialect,
+      rejectionMessage(presented, config.auth.apiKey === ''),
+      presented?.value,
+    );
   });
 
   /**
@@ -125,8 +132,14 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
     );
   }
 
-  function rejectAuth(request: FastifyRequest, reply: FastifyReply, dialect: Dialect, message: string): FastifyReply {
-    throttle.recordFailure(request.ip);
+  function rejectAuth(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    dialect: Dialect,
+    message: string,
+    presented: string | undefined,
+  ): FastifyReply {
+    throttle.recordFailure(request.ip, presented);
     return sendError(reply, dialect, new GatewayError('AGW_UNAUTHORIZED', message));
   }
 
@@ -138,8 +151,10 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
 
   app.addHook('onResponse', async (request, reply) => {
     if (request.method === 'POST' && request.url.split('?')[0] === '/api/session') {
-      if (reply.statusCode === 401) throttle.recordFailure(request.ip);
-      else if (reply.statusCode < 300) throttle.recordSuccess(request.ip);
+      if (reply.statusCode === 401) {
+        const password = (request.body as { password?: unknown } | undefined)?.password;
+        throttle.recordFailure(request.ip, typeof password === 'string' ? password : undefined);
+      } else if (reply.statusCode < 300) throttle.recordSuccess(request.ip);
     }
     const facts = factsOf(request);
     if (!facts.logged) return;

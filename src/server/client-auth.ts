@@ -68,36 +68,42 @@ export function rejectionMessage(presented: PresentedKey | undefined, configured
 }
 
 /**
- * Counts authentication failures per client address in a sliding minute. Past the limit, the address is told to
- * wait instead of being allowed to keep guessing. Bounded: the oldest addresses are forgotten first.
+ * Slows down guessing: per client address, the distinct wrong credentials tried in a sliding minute. Past the
+ * limit the address waits, right credentials included (a guesser learns nothing at full speed). Repeating the
+ * same wrong key is not guessing — a misconfigured local client must not lock every other client on 127.0.0.1
+ * out — so it does not count twice, and a request without any key is not a guess at all. Bounded: the oldest
+ * addresses are forgotten first.
  */
 export function createFailureThrottle(options: { limitPerMinute: number; now: () => number; maxAddresses?: number }) {
-  const failures = new Map<string, number[]>();
+  const guesses = new Map<string, Map<string, number>>();
   const maxAddresses = options.maxAddresses ?? 10_000;
   const windowMs = 60_000;
-  const recent = (address: string): number[] => {
+  const recent = (address: string): Map<string, number> => {
     const cutoff = options.now() - windowMs;
-    const times = (failures.get(address) ?? []).filter((time) => time > cutoff);
-    if (times.length === 0) failures.delete(address);
-    else failures.set(address, times);
-    return times;
+    const tried = guesses.get(address) ?? new Map<string, number>();
+    for (const [guess, time] of tried) if (time <= cutoff) tried.delete(guess);
+    if (tried.size === 0) guesses.delete(address);
+    return tried;
   };
   return {
     /** Seconds the address must wait, or 0 when it may try. */
     retryAfterSeconds(address: string): number {
-      const times = recent(address);
-      if (times.length < options.limitPerMinute) return 0;
-      return Math.max(1, Math.ceil(((times[0] ?? 0) + windowMs - options.now()) / 1000));
+      const tried = recent(address);
+      if (tried.size < options.limitPerMinute) return 0;
+      const oldest = Math.min(...tried.values());
+      return Math.max(1, Math.ceil((oldest + windowMs - options.now()) / 1000));
     },
-    recordFailure(address: string): void {
-      const times = recent(address);
-      times.push(options.now());
-      failures.delete(address);
-      failures.set(address, times);
-      if (failures.size > maxAddresses) failures.delete(failures.keys().next().value as string);
+    /** `presented` is the wrong credential (hashed here, never kept); undefined when none was sent. */
+    recordFailure(address: string, presented: string | undefined): void {
+      if (presented === undefined || presented === '') return;
+      const tried = recent(address);
+      tried.set(createHash('sha256').update(presented).digest('base64url').slice(0, 22), options.now());
+      guesses.delete(address);
+      guesses.set(address, tried);
+      if (guesses.size > maxAddresses) guesses.delete(guesses.keys().next().value as string);
     },
     recordSuccess(address: string): void {
-      failures.delete(address);
+      guesses.delete(address);
     },
   };
 }

@@ -234,3 +234,18 @@ test('auth modes apply without restart; the key is accepted from every documente
     await harness.close();
   }
 });
+
+test('a client repeating one wrong key is not taken for a guesser: other clients on the address keep working', async () => {
+  const harness = await startHarness({ accounts: [{ email: 'throttle@example.com' }] });
+  try {
+    for (let index = 0; index < 20; index += 1) {
+      const wrong = await post(harness, routes.openai.path, JSON.stringify(routes.openai.body), {
+        authorization: 'Bearer stale-key-from-old-config',
+      });
+      assert.equal(wrong.status, 401, `attempt ${index}`);
+    }
+    assert.equal((await post(harness, routes.openai.path, JSON.stringify(routes.openai.body))).status, 200);
+  } finally {
+    await harness.close();
+  }
+});
