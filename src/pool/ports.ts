@@ -55,8 +55,12 @@ export interface TokenPatch {
 /** Durable side effects of pool decisions; the server maps each onto the account file (under the store lock). */
 export interface PoolStorage {
   persistToken(id: string, patch: TokenPatch): Promise<void>;
-  /** Sets `disabled`, `disabled_at` (now) and `disabled_reason`. */
-  disable(id: string, reason: string): Promise<void>;
+  /**
+   * Sets `disabled`, `disabled_at` (now) and `disabled_reason` — only while the file still holds
+   * `basedOnRefreshToken`: when another process (a second gateway, the CLI, the reference app) has meanwhile
+   * stored a newer token, the invalid_grant was about a token that is already replaced, and nothing is disabled.
+   */
+  disable(id: string, reason: string, basedOnRefreshToken?: string): Promise<void>;
   setValidationBlock(id: string, untilUnix: number, reason: string, url?: string): Promise<void>;
   /** Clears `validation_blocked*` and `validation_url` once the block has run out. */
   clearValidationBlock(id: string): Promise<void>;

@@ -49,7 +49,7 @@ async function disableRevoked(
   roster.rememberRevoked(entry.id, entry.refreshToken);
   context.emit({ type: 'account-state', accountId: entry.id, state: 'disabled', reason });
   try {
-    await context.storage.disable(entry.id, reason);
+    await context.storage.disable(entry.id, reason, entry.refreshToken);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.error({ accountId: entry.id, error: message }, `Persisting the disable of ${entry.email} failed`);

@@ -66,7 +66,15 @@ export function projectResolverFrom(google: GoogleClients): ProjectResolver {
   return { resolve: async (accessToken) => (await google.codeAssist.resolveProject(accessToken)).projectId };
 }
 
-export function poolStorageFrom(store: AccountStore, now: () => number): PoolStorage {
+/**
+ * `onCredentialsReplaced` runs when a disable was skipped because the file already holds a newer refresh token
+ * (another process rotated or re-added it): the pool dropped the account and must read it back.
+ */
+export function poolStorageFrom(
+  store: AccountStore,
+  now: () => number,
+  onCredentialsReplaced: () => void = () => undefined,
+): PoolStorage {
   const nowSeconds = (): number => Math.floor(now() / 1000);
   return {
     persistToken: async (id, patch) => {
@@ -93,8 +101,13 @@ export function poolStorageFrom(store: AccountStore, now: () => number): PoolSto
         { ifRefreshToken: patch.basedOnRefreshToken },
       );
     },
-    disable: async (id, reason) => {
-      await store.disable(id, reason);
+    disable: async (id, reason, basedOnRefreshToken) => {
+      const account = await store.disable(
+        id,
+        reason,
+        basedOnRefreshToken === undefined ? undefined : { ifRefreshToken: basedOnRefreshToken },
+      );
+      if (!account.disabled) onCredentialsReplaced();
     },
     setValidationBlock: async (id, untilUnix, reason, url) => {
       await store.update(id, (account) => {

@@ -83,7 +83,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clock: options.clock ?? systemClock,
     tokenClient: tokenClientFrom(google),
     projectResolver: projectResolverFrom(google),
-    storage: poolStorageFrom(store, now),
+    // A skipped disable means another process holds newer credentials: read them back (reloadPool is hoisted).
+    storage: poolStorageFrom(store, now, () => void reloadPool().catch(() => undefined)),
     settings: poolSettingsFrom(initial),
     logger,
     onEvent: (event) => {
