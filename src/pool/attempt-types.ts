@@ -37,7 +37,11 @@ export interface ExecuteRequest {
   readonly sessionKey?: string;
   readonly signal?: AbortSignal;
   /** Stable hash of the request body, for poisoned-request detection. */
-  readonly requestFingerprint?: string;
+  /**
+   * Stable hash of the request body, for poisoned-request detection. A function is called only when needed (a
+   * failure, or poison records exist), so large prompts are not hashed on the happy path.
+   */
+  readonly requestFingerprint?: string | (() => string);
 }
 
 export type AttemptFunction<T> = (lease: Lease) => Promise<AttemptResult<T>>;

@@ -33,6 +33,11 @@ export class PoisonDetector {
     if (fingerprint !== undefined) this.records.delete(fingerprint);
   }
 
+  /** Whether any request is being watched; when none is, fingerprints need not be computed to look them up. */
+  get watching(): boolean {
+    return this.records.size > 0;
+  }
+
   isPoisoned(fingerprint: string, nowMs: number): boolean {
     const record = this.records.get(fingerprint);
     return record !== undefined && record.poisonedUntilMs > nowMs;

@@ -55,10 +55,17 @@ export async function executeWithRotation<T>(
   const { clock } = context;
   const signal = request.signal;
   const modelKey = normalizeModelKey(request.model);
-  const fingerprint = request.requestFingerprint;
+  const source = request.requestFingerprint;
+  let computed: string | undefined;
+  const fingerprintOf = (): string | undefined => {
+    if (source === undefined || typeof source === 'string') return source;
+    computed ??= source();
+    return computed;
+  };
   const startedAt = clock.now();
   const deadline = startedAt + settings.requestDeadlineMs;
-  const alreadyPoisoned = fingerprint !== undefined && poison.isPoisoned(fingerprint, startedAt);
+  const alreadyPoisoned =
+    poison.watching && source !== undefined && poison.isPoisoned(fingerprintOf() as string, startedAt);
   const maxAttempts = alreadyPoisoned ? 1 : Math.max(1, Math.min(settings.maxAttempts, roster.size + 1));
   const tried = new Set<string>();
   const refreshedAfter401 = new Set<string>();
@@ -196,7 +203,7 @@ export async function executeWithRotation<T>(
     const afterMs = clock.now();
     if (result.ok) {
       entry.failures.clear();
-      poison.recordSuccess(fingerprint, afterMs);
+      poison.recordSuccess(poison.watching ? fingerprintOf() : undefined, afterMs);
       if (request.sessionKey !== undefined) selector.bindSession(request.sessionKey, entry.id, afterMs);
       report('ok');
       return result.value;
@@ -213,6 +220,7 @@ export async function executeWithRotation<T>(
       verdict.action === 'cool-model' || verdict.action === 'wait-same' || verdict.action === 'client-error';
     if (alreadyPoisoned && poisonable) fail(poisonedError(attempts));
 
+    const fingerprint = poisonable ? fingerprintOf() : undefined;
     switch (verdict.action) {
       case 'client-error': {
         if (fingerprint !== undefined) {

@@ -79,7 +79,8 @@ function executeRequest(canonical: CanonicalRequest, signal: AbortSignal): Execu
     model: canonical.upstreamModel,
     sessionKey: canonical.sessionKey,
     signal,
-    requestFingerprint: requestFingerprint(canonical),
+    // Lazy: a large prompt is only hashed when a failure (or a request under watch) needs its fingerprint.
+    requestFingerprint: () => requestFingerprint(canonical),
   };
 }
 

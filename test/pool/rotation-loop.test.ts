@@ -306,6 +306,25 @@ describe('poisoned requests', () => {
     assert.equal(await pool.execute({ model: 'claude', requestFingerprint: 'other' }, async () => ok('ok')), 'ok');
   });
 
+  test('a lazy fingerprint is computed only when a failure needs it, and still isolates a poisoned request', async () => {
+    const { pool } = createTestPool({ poisonThreshold: 3 });
+    pool.load(five());
+    let hashed = 0;
+    const lazy = (name: string) => () => {
+      hashed += 1;
+      return name;
+    };
+    await pool.execute({ model: 'claude', requestFingerprint: lazy('healthy') }, async () => ok('fine'));
+    assert.equal(hashed, 0, 'the happy path never hashes the prompt');
+    const error = await rejection(
+      pool.execute({ model: 'claude', requestFingerprint: lazy('bad') }, async () =>
+        httpFailure(429, quotaExhausted('1h')),
+      ),
+    );
+    assert.equal(error.code, 'AGW_POISONED_REQUEST');
+    assert.equal(hashed, 1, 'computed once for the whole request');
+  });
+
   test('without successes elsewhere it is a real rate limit, not poison', async () => {
     const { pool } = createTestPool({ poisonThreshold: 3 });
     pool.load(five());
