@@ -4,6 +4,7 @@
  */
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { GoogleClients } from '../google/clients.ts';
+import { normalizeModelKey } from '../pool/model-key.ts';
 import type { Clock, PoolStorage, ProjectResolver, TokenClient } from '../pool/ports.ts';
 import { defaultPoolSettings, type PoolSettings } from '../pool/settings.ts';
 import type { AccountStore } from '../store/account-store.ts';
@@ -148,15 +149,15 @@ export function poolStorageFrom(
         else account.agw_error = message;
       });
     },
-    recordQuotaExhausted: async (id, model, resetTimeIso) => {
+    recordQuotaExhausted: async (id, modelKey, resetTimeIso) => {
+      // The pool reports the normalised family key (e.g. `claude`); every stored model of that family is spent
+      // until the reset, so quota protection and the console see the family as empty.
       await store.update(id, (account) => {
         if (!account.quota) return;
-        const entry = account.quota.models.find((candidate) => candidate.name === model);
-        if (entry) {
-          entry.percentage = 0;
-          entry.reset_time = resetTimeIso;
-        } else {
-          account.quota.models.push({ name: model, percentage: 0, reset_time: resetTimeIso });
+        const family = account.quota.models.filter((model) => normalizeModelKey(model.name) === modelKey);
+        for (const model of family) {
+          model.percentage = 0;
+          model.reset_time = resetTimeIso;
         }
       });
     },
