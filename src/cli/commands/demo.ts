@@ -79,7 +79,7 @@ export function registerDemoCommand(program: Command): void {
       printLine('');
       printLine('Try (OpenAI, Anthropic streaming, Gemini):');
       for (const line of demoCurlLines(base, apiKey)) printLine(line);
-      printLine('Accounts (watch bob@demo.agw become disabled after a few requests):');
+      printLine('Accounts (bob@demo.agw is disabled by invalid_grant within seconds):');
       printLine(`  npm exec -- agw --data-dir ${dataDir} accounts list`);
       printLine('');
       printLine('Press Ctrl-C to stop.');
