@@ -4,6 +4,7 @@
  * the pool's rotation loop is the only retry loop.
  */
 import { Agent, type Dispatcher, request } from 'undici';
+import { errorCodeOf } from '../upstream/error-code.ts';
 
 let sharedAgent: Agent | undefined;
 
@@ -55,16 +56,6 @@ function hostOf(url: string): string {
   }
 }
 
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 async function send(
   url: string,
   method: 'GET' | 'POST',
@@ -87,7 +78,7 @@ async function send(
   } catch (error) {
     const host = hostOf(url);
     if (options.signal?.aborted) throw new TransportError('aborted', `The call to ${host} was cancelled`);
-    const code = errorCode(error);
+    const code = errorCodeOf(error);
     if (timeout.aborted || code?.includes('TIMEOUT')) {
       throw new TransportError('timeout', `No answer from ${host} within ${options.timeoutMs} ms`);
     }

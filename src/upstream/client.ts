@@ -6,6 +6,7 @@
  */
 import { Agent, type Dispatcher, request } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
+import { errorCodeOf } from './error-code.ts';
 import type { UpstreamSettings } from './settings.ts';
 
 export interface UpstreamCall {
@@ -61,16 +62,6 @@ const defaultAnthropicBeta = 'claude-code-20250219';
 const placeholderProjects = new Set(['test-project', 'project-id']);
 /** Bytes read from a discarded fallback response so its connection can be reused. */
 const discardLimitBytes = 64 * 1024;
-
-function errorCodeOf(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 function isFallbackStatus(status: number): boolean {
   return status === 404 || status === 408 || status >= 500;
