@@ -25,8 +25,13 @@ export interface LoopParts {
   readonly poison: PoisonDetector;
 }
 
+/**
+ * The last error, told to come back when the first account is free again. `waitMs` (the shortest cooldown over all
+ * accounts) wins over the last account's own hint, which may be a later one.
+ */
 function withRetryAfter(error: GatewayError, waitMs: number | undefined): GatewayError {
-  if (waitMs === undefined || waitMs <= 0 || error.retryAfterSeconds !== undefined) return error;
+  if (waitMs === undefined || waitMs <= 0) return error;
+  if (error.retryAfterSeconds === Math.ceil(waitMs / 1_000)) return error;
   return new GatewayError(error.code, error.message, {
     retryAfterSeconds: Math.ceil(waitMs / 1_000),
     ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
