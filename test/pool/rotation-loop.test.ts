@@ -14,6 +14,19 @@ import {
 const five = () => ['a', 'b', 'c', 'd', 'e'].map((id) => makeAccount(id));
 
 describe('rotation loop', () => {
+  test('when every account ends limited, Retry-After is the shortest cooldown, not the last account’s hint', async () => {
+    const { pool } = createTestPool();
+    pool.load(['a', 'b'].map((id) => makeAccount(id)));
+    // Whichever account comes first resets in 1 h; the last one tried hints 2 h.
+    const error = await rejection(
+      pool.execute({ model: 'claude-opus-4-6' }, async (lease) =>
+        httpFailure(429, quotaExhausted(lease.attempt === 1 ? '1h' : '2h')),
+      ),
+    );
+    assert.equal(error.status, 429);
+    assert.ok(Math.abs((error.retryAfterSeconds ?? 0) - 3_600) <= 60, String(error.retryAfterSeconds));
+  });
+
   test('five accounts answering 429 with a 3 h reset: one round, then AGW_ALL_ACCOUNTS_LIMITED until the reset', async () => {
     const { pool, clock, storage } = createTestPool();
     pool.load(five());
