@@ -109,13 +109,23 @@ export async function collectForRequest(
   }
 }
 
+export interface ServeOptions {
+  /**
+   * For a stream that failed before the commit point: the request to try once more instead of answering the error
+   * (Anthropic's thinking-free retry after a signature rejection), or undefined to answer it.
+   */
+  retryBeforeCommit?: (error: GatewayError, canonical: CanonicalRequest) => CanonicalRequest | undefined;
+}
+
 export async function serveGeneration(
   services: GatewayServices,
   request: FastifyRequest,
   reply: FastifyReply,
-  canonical: CanonicalRequest,
+  firstCanonical: CanonicalRequest,
   adapter: DialectAdapter,
+  options: ServeOptions = {},
 ): Promise<FastifyReply> {
+  let canonical = firstCanonical;
   const headers = { 'x-mapped-model': canonical.upstreamModel };
   if (!canonical.stream) {
     try {
@@ -142,16 +152,29 @@ export async function serveGeneration(
     ...(adapter.heartbeatFrame === undefined ? {} : { heartbeatFrame: adapter.heartbeatFrame }),
   });
   try {
-    const report = await streamGeneration({
-      context,
-      canonical,
-      createEncoder: (accountId) => adapter.createEncoder(accountId),
-      channel,
-      signal,
-      heartbeatIntervalMs: config.server.heartbeatIntervalMs,
-      responseHeaders: headers,
-    });
-    applyReport(request, report);
+    for (;;) {
+      try {
+        const report = await streamGeneration({
+          context,
+          canonical,
+          createEncoder: (accountId) => adapter.createEncoder(accountId),
+          channel,
+          signal,
+          heartbeatIntervalMs: config.server.heartbeatIntervalMs,
+          responseHeaders: headers,
+        });
+        applyReport(request, report);
+        break;
+      } catch (error) {
+        // Nothing reached the client yet, so the route may still change its mind and try a different request.
+        const retry =
+          channel.committed || channel.closed || signal.aborted
+            ? undefined
+            : options.retryBeforeCommit?.(toGatewayError(error), canonical);
+        if (retry === undefined) throw error;
+        canonical = retry;
+      }
+    }
   } catch (error) {
     const gatewayError = toGatewayError(error);
     facts.errorCode = gatewayError.code;

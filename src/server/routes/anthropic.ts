@@ -74,7 +74,10 @@ export function registerAnthropicRoutes(app: FastifyInstance, services: GatewayS
         }
       }
     }
-    return serveGeneration(services, request, reply, canonical, adapterFor(canonical));
+    return serveGeneration(services, request, reply, canonical, adapterFor(canonical), {
+      retryBeforeCommit: (error, current) =>
+        guard.retryFor(current, error.upstreamStatus ?? error.status, error.message),
+    });
   });
 
   app.post('/v1/messages/count_tokens', async (request) => {
