@@ -158,6 +158,28 @@ test('a signature rejection is retried once without thinking, and only once', as
   harness.fake.control.clearScripts();
 });
 
+test('a streamed request (as Claude Code sends) also gets the one retry after a signature rejection', async () => {
+  harness.fake.control.script({
+    match: { endpoint: 'streamGenerateContent' },
+    times: 1,
+    action: { kind: 'error', status: 400, message: 'Invalid `signature` in `thinking` block' },
+  });
+  const before = harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).length;
+  const stream = client.messages.stream({
+    model: 'claude-sonnet-4-6',
+    max_tokens: 128,
+    messages: [{ role: 'user', content: 'stream retry' }],
+  });
+  const final = await stream.finalMessage();
+  assert.match(JSON.stringify(final.content), /Echo: stream retry/);
+  assert.equal(
+    harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).length,
+    before + 2,
+    'exactly one retry',
+  );
+  harness.fake.control.clearScripts();
+});
+
 test("Claude Code's title requests go to the background model, visible in X-Mapped-Model", async () => {
   const response = await fetch(`${harness.url}/v1/messages`, {
     method: 'POST',
