@@ -16,7 +16,7 @@ export const defaults = {
     allowRemoteImages: false,
   },
   auth: {
-    /** `auto` = open on loopback, API key required when LAN access is on (the reference's rule). */
+    /** `auto` = open while bound to loopback only, API key required as soon as another machine can connect. */
     mode: 'auto',
     /** Failed authentications per client address per minute before answers are slowed down (brute-force guard). */
     failuresBeforeThrottle: 10,

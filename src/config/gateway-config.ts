@@ -17,11 +17,13 @@ export interface GatewayConfig {
     readonly bodyLimitBytes: number;
     readonly heartbeatIntervalMs: number;
     readonly allowRemoteImages: boolean;
+    /** Serving beyond loopback with authentication off is refused unless this is set. */
+    readonly allowUnauthenticatedLan: boolean;
+    /** Extra Host names the admin API and console answer to. */
+    readonly allowedHosts: readonly string[];
   };
   readonly auth: {
     readonly mode: AuthMode;
-    /** `auto` resolved: all_except_health with LAN access, else off. */
-    readonly effectiveMode: Exclude<AuthMode, 'auto'>;
     readonly apiKey: string;
     /** The admin password, or the API key when no password is set (the reference's fallback). */
     readonly adminSecret: string;
@@ -77,11 +79,18 @@ export interface GatewayConfig {
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
 }
 
+/**
+ * The authentication mode in force. `auto` is decided from the addresses the server actually holds: open only
+ * while every one of them is loopback, the API key required as soon as any other machine could connect.
+ */
+export function resolveAuthMode(mode: AuthMode, loopbackOnly: boolean): Exclude<AuthMode, 'auto'> {
+  if (mode !== 'auto') return mode;
+  return loopbackOnly ? 'off' : 'all_except_health';
+}
+
 const secondsToMs = (seconds: number): number => Math.round(seconds * 1000);
 
 export function buildGatewayConfig(dataDir: string, values: SettingValues): GatewayConfig {
-  const effectiveMode =
-    values.authMode === 'auto' ? (values.allowLanAccess ? 'all_except_health' : 'off') : values.authMode;
   const adminPassword = values.adminPassword ?? '';
   const platform =
     process.platform === 'darwin'
@@ -99,10 +108,11 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       bodyLimitBytes: values.bodyLimitBytes,
       heartbeatIntervalMs: secondsToMs(values.heartbeatIntervalSeconds),
       allowRemoteImages: values.allowRemoteImages,
+      allowUnauthenticatedLan: values.allowUnauthenticatedLan,
+      allowedHosts: values.allowedHosts,
     },
     auth: {
       mode: values.authMode,
-      effectiveMode,
       apiKey: values.apiKey,
       adminSecret: adminPassword !== '' ? adminPassword : values.apiKey,
       adminPasswordSet: adminPassword !== '',

@@ -18,6 +18,8 @@ export interface CommandLineOverrides {
   dataDir?: string | undefined;
   host?: string | undefined;
   port?: number | undefined;
+  /** `agw serve --allow-unauthenticated-lan`. */
+  allowUnauthenticatedLan?: boolean | undefined;
 }
 
 export const configFileName = 'gui_config.json';
@@ -116,6 +118,7 @@ export function configFromObject(
   const values = resolveSettings(file, environment);
   if (overrides.host !== undefined) values.host = overrides.host;
   if (overrides.port !== undefined) values.port = overrides.port;
+  if (overrides.allowUnauthenticatedLan === true) values.allowUnauthenticatedLan = true;
   return deepFreeze(buildGatewayConfig(dataDir, values));
 }
 

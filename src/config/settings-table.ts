@@ -67,12 +67,31 @@ export const settingsTable = {
     fallback: false,
     description: 'Bind all interfaces instead of loopback; makes auth_mode auto require the API key.',
   },
+  allowUnauthenticatedLan: {
+    path: 'agw.allow_unauthenticated_lan',
+    env: ['AGW_ALLOW_UNAUTHENTICATED_LAN'],
+    schema: z.boolean(),
+    fallback: false,
+    fromEnv: booleanFromText,
+    description:
+      'Allow serving beyond loopback with auth_mode off (refused otherwise; a warning is printed at start). Also the serve flag --allow-unauthenticated-lan.',
+  },
+  allowedHosts: {
+    path: 'agw.allowed_hosts',
+    env: ['AGW_ALLOWED_HOSTS'],
+    schema: z.array(z.string().min(1)),
+    fallback: [],
+    fromEnv: listFromText,
+    description:
+      'Extra Host names the admin API and console answer to (a reverse proxy or LAN name); loopback names and the bound addresses are always accepted.',
+  },
   authMode: {
     path: 'proxy.auth_mode',
     env: ['AGW_AUTH_MODE', 'AUTH_MODE'],
     schema: z.enum(authModes),
     fallback: defaults.auth.mode,
-    description: 'off | strict | all_except_health | auto (auto = all_except_health with LAN access, else off).',
+    description:
+      'off | strict | all_except_health | auto (auto = off while bound to loopback only, else all_except_health).',
   },
   apiKey: {
     path: 'proxy.api_key',

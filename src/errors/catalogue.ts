@@ -30,6 +30,12 @@ export const errorCatalogue = {
     scope: 'request',
     summary: 'The request body is not application/json.',
   },
+  AGW_HEADERS_TOO_LARGE: {
+    status: 431,
+    retryable: false,
+    scope: 'request',
+    summary: 'The request headers are larger than the server accepts.',
+  },
   AGW_BODY_TOO_LARGE: {
     status: 413,
     retryable: false,
@@ -48,6 +54,18 @@ export const errorCatalogue = {
     retryable: false,
     scope: 'auth',
     summary: 'Missing or wrong API key or admin credentials.',
+  },
+  AGW_FORBIDDEN_HOST: {
+    status: 403,
+    retryable: false,
+    scope: 'auth',
+    summary: 'The admin API or console was addressed under a Host name this gateway does not answer to.',
+  },
+  AGW_CROSS_SITE_REQUEST: {
+    status: 403,
+    retryable: false,
+    scope: 'auth',
+    summary: 'A state-changing admin request came from another site or without a JSON body or the admin header.',
   },
   AGW_AUTH_THROTTLED: {
     status: 429,

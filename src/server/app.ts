@@ -2,19 +2,15 @@
  * The Fastify application: body parsing with clear errors, client and admin authentication, every route, errors
  * in each client's dialect, and one request-log row plus metrics per generation request.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/catalogue.ts';
 import type { RequestLogEntry } from '../telemetry/request-log.ts';
+import { createAccessGuard, fromFastifyError } from './access-guard.ts';
 import { registerAdminApi } from './admin/register.ts';
 import { createAdminSessions } from './admin/sessions.ts';
-import {
-  createFailureThrottle,
-  extractPresentedKey,
-  rejectionMessage,
-  requiresClientKey,
-  secretsEqual,
-} from './client-auth.ts';
-import { type Dialect, dialectOf, sendError } from './dialect.ts';
+import type { Binding } from './bind-address.ts';
+import { handleClientError } from './client-error.ts';
+import { dialectOf, sendError } from './dialect.ts';
 import { factsOf } from './request-context.ts';
 import { registerAnthropicRoutes } from './routes/anthropic.ts';
 import { registerConsole } from './routes/console.ts';
@@ -28,30 +24,21 @@ export interface AppOptions {
   accountModelNames: () => readonly string[];
   /** Directory of the built console, when there is one. */
   consoleDirectory?: string;
+  /** The addresses the server holds (known once it listens; authentication and Host checks follow it). */
+  binding: () => Binding;
 }
 
-/** Fastify's own errors mapped onto the catalogue, so they too leave in the client's dialect. */
-function fromFastifyError(error: FastifyError): GatewayError {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new GatewayError(
-        'AGW_BODY_TOO_LARGE',
-        'the request body is larger than the configured limit (agw.body_limit_bytes)',
-      );
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new GatewayError('AGW_UNSUPPORTED_MEDIA_TYPE', 'send the request body as application/json');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new GatewayError('AGW_INVALID_JSON', 'the request body is empty; send a JSON object');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new GatewayError('AGW_INVALID_JSON', `the request body is not valid JSON: ${error.message}`);
-    default:
-      if (error.statusCode === 400 || error instanceof SyntaxError) {
-        return new GatewayError('AGW_INVALID_JSON', `the request body is not valid JSON: ${error.message}`);
-      }
-      if (error.statusCode === 413) return new GatewayError('AGW_BODY_TOO_LARGE', error.message);
-      if (error.statusCode === 415) return new GatewayError('AGW_UNSUPPORTED_MEDIA_TYPE', error.message);
-      return new GatewayError('AGW_INTERNAL', error.message, { cause: error });
-  }
+export interface RegisteredRoute {
+  method: string;
+  /** The route pattern, e.g. `/api/accounts/:id`. */
+  url: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, readonly RegisteredRoute[]>();
+
+/** Every route the app registered (tests check each one's access decision; docs/api.md lists them). */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routeTables.get(app) ?? [];
 }
 
 export async function buildApp(services: GatewayServices, options: AppOptions): Promise<FastifyInstance> {
@@ -63,85 +50,24 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
     // Trust nothing about client addresses: auth throttling keys on the socket peer.
     trustProxy: false,
     forceCloseConnections: true,
+    clientErrorHandler: handleClientError,
+    // A path that is not valid percent-encoding matches no route; say so in the dialect it aimed at.
+    frameworkErrors: (error, request, reply) => {
+      const path = request.url.split('?')[0] ?? request.url;
+      const message =
+        error.code === 'FST_ERR_BAD_URL'
+          ? `the URL path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoding`
+          : error.message;
+      return sendError(reply, dialectOf(decodedPath(request.url)), new GatewayError('AGW_INVALID_REQUEST', message));
+    },
   });
-  const throttle = createFailureThrottle({
-    limitPerMinute: startConfig.auth.failuresBeforeThrottle,
-    now: services.now,
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
+  routeTables.set(app, routes);
   const sessions = createAdminSessions({ now: services.now });
-
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? request.url;
-    const dialect = dialectOf(path);
-    const config = services.config();
-    if (dialect === 'admin') {
-      if (path === '/api/health') return;
-      if (path === '/api/session') {
-        // The route checks the password; a throttled address is refused before it can guess again.
-        if (request.method === 'POST') return refuseIfThrottled(request, reply, 'admin');
-        return;
-      }
-      if (sessions.isValid(request.headers.cookie)) return;
-      const throttled = refuseIfThrottled(request, reply, 'admin');
-      if (throttled) return throttled;
-      const presented = extractPresentedKey(request.headers, undefined);
-      if (presented && secretsEqual(presented.value, config.auth.adminSecret)) return;
-      return rejectAuth(
-        request,
-        reply,
-        'admin',
-        'admin credentials required: log in through POST /api/session or send the admin password as Authorization: Bearer',
-        presented?.value,
-      );
-    }
-    const needsKey =
-      path === '/metrics'
-        ? !config.auth.metricsOpen && config.auth.effectiveMode !== 'off'
-        : requiresClientKey(config.auth.effectiveMode, request.method, path);
-    // The OAuth callback carries no key (Google's redirect); the flow's state check protects it instead.
-    if (!needsKey || isConsolePath(path) || path === '/auth/callback') return;
-    const throttled = refuseIfThrottled(request, reply, dialect);
-    if (throttled) return throttled;
-    const presented = extractPresentedKey(request.headers, request.query);
-    if (presented && secretsEqual(presented.value, config.auth.apiKey)) {
-      throttle.recordSuccess(request.ip);
-      return;
-    }
-    return rejectAuth(
-      request,
-      reply,
-      dialect,
-      rejectionMessage(presented, config.auth.apiKey === ''),
-      presented?.value,
-    );
-  });
-
-  /**
-   * Past the failure limit an address is refused before its credentials are compared, the right ones included:
-   * otherwise a guesser would still learn, at full speed, which guess is right.
-   */
-  function refuseIfThrottled(request: FastifyRequest, reply: FastifyReply, dialect: Dialect): FastifyReply | undefined {
-    const wait = throttle.retryAfterSeconds(request.ip);
-    if (wait <= 0) return undefined;
-    return sendError(
-      reply,
-      dialect,
-      new GatewayError('AGW_AUTH_THROTTLED', 'too many failed authentications; wait and try again', {
-        retryAfterSeconds: wait,
-      }),
-    );
-  }
-
-  function rejectAuth(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    dialect: Dialect,
-    message: string,
-    presented: string | undefined,
-  ): FastifyReply {
-    throttle.recordFailure(request.ip, presented);
-    return sendError(reply, dialect, new GatewayError('AGW_UNAUTHORIZED', message));
-  }
+  const guard = createAccessGuard({ services, sessions, binding: options.binding });
 
   app.addHook('preHandler', async (request) => {
     if (typeof request.body === 'object' && request.body !== null && exceedsDepth(request.body, maxBodyDepth)) {
@@ -150,11 +76,11 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    if (request.method === 'POST' && request.url.split('?')[0] === '/api/session') {
-      if (reply.statusCode === 401) {
-        const password = (request.body as { password?: unknown } | undefined)?.password;
-        throttle.recordFailure(request.ip, typeof password === 'string' ? password : undefined);
-      } else if (reply.statusCode < 300) throttle.recordSuccess(request.ip);
+    if (request.method === 'POST' && request.routeOptions.url === '/api/session') {
+      const password = (request.body as { password?: unknown } | undefined)?.password;
+      if (reply.statusCode === 401 || reply.statusCode < 300) {
+        guard.recordLogin(request, reply.statusCode < 300, typeof password === 'string' ? password : undefined);
+      }
     }
     const facts = factsOf(request);
     if (!facts.logged) return;
@@ -190,34 +116,52 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
     services.events.publish({ type: 'request', entry });
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const gatewayError = GatewayError.is(error) ? error : fromFastifyError(error);
-    if (gatewayError.code === 'AGW_INTERNAL')
-      services.logger.error({ err: error, route: request.url.split('?')[0] }, 'request failed');
-    factsOf(request).errorCode = gatewayError.code;
-    return sendError(reply, dialectOf(request.url), gatewayError);
-  });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      dialectOf(request.url),
-      new GatewayError('AGW_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-    ),
+  // Only for errors outside every scope (each scope answers its own in its dialect).
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    sendError(reply, dialectOf(decodedPath(request.url)), GatewayError.is(error) ? error : fromFastifyError(error)),
   );
 
-  registerHealthRoutes(app, services);
-  registerOpenAiRoutes(app, services, options.accountModelNames);
-  registerAnthropicRoutes(app, services);
-  registerGeminiRoutes(app, services, options.accountModelNames);
-  registerAdminApi(app, services, sessions);
-  await registerConsole(app, options.consoleDirectory);
+  app.setNotFoundHandler((request, reply) => {
+    const path = decodedPath(request.url);
+    return sendError(reply, dialectOf(path), new GatewayError('AGW_NOT_FOUND', `no route ${request.method} ${path}`));
+  });
+
+  // One encapsulated scope per group of routes: its hook decides access from the route that matched.
+  await app.register(async (scope) => {
+    guard.healthScope(scope);
+    registerHealthRoutes(scope, services);
+  });
+  await app.register(async (scope) => {
+    guard.clientScope(scope, 'openai');
+    registerOpenAiRoutes(scope, services, options.accountModelNames);
+  });
+  await app.register(async (scope) => {
+    guard.clientScope(scope, 'anthropic');
+    registerAnthropicRoutes(scope, services);
+  });
+  await app.register(async (scope) => {
+    guard.clientScope(scope, 'gemini');
+    registerGeminiRoutes(scope, services, options.accountModelNames);
+  });
+  await app.register(async (scope) => {
+    guard.adminScope(scope);
+    registerAdminApi(scope, services, sessions, guard);
+  });
+  await app.register(async (scope) => {
+    guard.consoleScope(scope);
+    await registerConsole(scope, options.consoleDirectory);
+  });
   return app;
 }
 
-/** The console's static files are public (they hold no data; the admin API they call is protected). */
-function isConsolePath(path: string): boolean {
-  return path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/favicon.svg';
+/** The path as the router sees it (percent-decoded), for choosing the dialect of an error outside every scope. */
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? url;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 /**

@@ -5,7 +5,6 @@
  * from one address are throttled.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthMode } from '../config/gateway-config.ts';
 
 export interface PresentedKey {
   value: string;
@@ -45,16 +44,6 @@ export function secretsEqual(presented: string, expected: string): boolean {
   const left = createHash('sha256').update(presented).digest();
   const right = createHash('sha256').update(expected).digest();
   return timingSafeEqual(left, right);
-}
-
-const healthPaths = new Set(['/healthz', '/health']);
-
-/** Whether a request to `path` needs the API key under `mode` (`auto` already resolved by the config). */
-export function requiresClientKey(mode: Exclude<AuthMode, 'auto'>, method: string, path: string): boolean {
-  if (method === 'OPTIONS') return false;
-  if (mode === 'off') return false;
-  if (mode === 'all_except_health' && healthPaths.has(path)) return false;
-  return true;
 }
 
 export function rejectionMessage(presented: PresentedKey | undefined, configuredKeyEmpty: boolean): string {

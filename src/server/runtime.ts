@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { createLiveConfig } from '../config/live-config.ts';
 import type { CommandLineOverrides, Environment } from '../config/load.ts';
+import { GatewayError } from '../errors/catalogue.ts';
 import { createGoogleClients } from '../google/clients.ts';
 import { createAccountPool } from '../pool/pool.ts';
 import type { Clock, PoolEvent } from '../pool/ports.ts';
@@ -23,6 +24,8 @@ import { registerSecret } from '../telemetry/redaction.ts';
 import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
 import { createUpstreamClient } from '../upstream/client.ts';
 import { buildApp } from './app.ts';
+import { bindingFromConfiguredHost, describeBinding, describeListening, localUrl } from './bind-address.ts';
+import { checkExposure } from './exposure.ts';
 import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
 import { createQuotaRefresher } from './quota-refresher.ts';
 import type { AdminEvent, GatewayServices } from './services.ts';
@@ -43,8 +46,12 @@ export interface GatewayOptions {
 export interface RunningGateway {
   app: FastifyInstance;
   services: GatewayServices;
-  /** e.g. http://127.0.0.1:8045 */
+  /** A URL local clients can use, e.g. http://127.0.0.1:8045 (loopback also when bound to every interface). */
   url: string;
+  /** What the server is bound to, for the start-up line, e.g. `http://0.0.0.0:8045 (every IPv4 interface)`. */
+  listening: string;
+  /** Set when the gateway serves beyond loopback without authentication (allowed explicitly). */
+  warning?: string;
   close(): Promise<void>;
 }
 
@@ -199,22 +206,44 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onAccountUpdated: (accountId) => events.publish({ type: 'account', accountId }),
   });
   services.quota = quotaRefresher;
+  // Until the server listens, assume what the configured host says (a name counts as reachable from outside).
+  let binding = bindingFromConfiguredHost(initial.server.host, initial.server.allowedHosts);
   const app = await buildApp(services, {
     accountModelNames: () => accountModelNames,
     consoleDirectory: options.consoleDirectory ?? defaultConsoleDirectory,
+    binding: () => binding,
   });
   await app.listen({ host: initial.server.host, port: initial.server.port });
+  const bound = app.addresses().flatMap((address) => (typeof address === 'string' ? [] : [address]));
+  binding = describeBinding(
+    bound.map((address) => address.address),
+    { extraHostNames: initial.server.allowedHosts },
+  );
+  const port = bound[0]?.port ?? initial.server.port;
+  const exposure = checkExposure(binding, liveConfig.current());
+  if (exposure.refused) {
+    await app.close();
+    await upstream.close();
+    requestLog.close();
+    stopWatching();
+    liveConfig.close();
+    throw new GatewayError('AGW_CONFIG_INVALID', exposure.message ?? 'refusing to serve beyond loopback');
+  }
+  if (exposure.message !== undefined) logger.warn(exposure.message);
   if (options.backgroundQuotaRefresh !== false) quotaRefresher.start();
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : initial.server.port;
-  const displayHost = initial.server.host === '0.0.0.0' ? '127.0.0.1' : initial.server.host;
-  const url = `http://${displayHost}:${port}`;
-  logger.info({ url, accounts: pool.size }, `agw ${packageVersion} listening on ${url}`);
+  const url = localUrl(binding, port);
+  const listening = describeListening(binding, port);
+  logger.info(
+    { url, addresses: binding.addresses, accounts: pool.size },
+    `agw ${packageVersion} listening on ${listening}`,
+  );
 
   return {
     app,
     services,
     url,
+    listening,
+    ...(exposure.message ? { warning: exposure.message } : {}),
     async close() {
       await quotaRefresher.stop();
       stopWatching();

@@ -74,7 +74,10 @@ test('session login: httpOnly SameSite=Strict cookie, wrong password refused, lo
   const session = { cookie: cookie.split(';')[0] ?? '' };
   assert.deepEqual((await api('GET', '/api/session', { headers: session })).body, { authenticated: true });
   assert.equal((await api('GET', '/api/accounts', { headers: session })).status, 200);
-  assert.equal((await api('DELETE', '/api/session', { headers: session })).status, 204);
+  const bareDelete = await api('DELETE', '/api/session', { headers: session });
+  assert.equal(bareDelete.status, 403, 'a cookie alone cannot change state: a cross-site form could send it');
+  assert.equal((bareDelete.body['error'] as { code: string }).code, 'AGW_CROSS_SITE_REQUEST');
+  assert.equal((await api('DELETE', '/api/session', { headers: { ...session, 'x-agw-admin': '1' } })).status, 204);
   assert.equal((await api('GET', '/api/accounts', { headers: session })).status, 401, 'logged out');
 });
 

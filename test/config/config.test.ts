@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaults } from '../../src/config/defaults.ts';
 import { ensureConfigFile, setSettingFromText, updateSettings } from '../../src/config/edit.ts';
+import { resolveAuthMode } from '../../src/config/gateway-config.ts';
 import { createLiveConfig } from '../../src/config/live-config.ts';
 import { configFromObject, loadConfig, resolveDataDir } from '../../src/config/load.ts';
 import { GatewayError } from '../../src/errors/catalogue.ts';
@@ -17,7 +18,9 @@ test('defaults apply when there is no file and no environment', async () => {
   const config = await loadConfig({ dataDir }, {});
   assert.equal(config.server.port, 8045);
   assert.equal(config.server.host, '127.0.0.1');
-  assert.equal(config.auth.effectiveMode, 'off');
+  assert.equal(config.auth.mode, 'auto');
+  assert.equal(resolveAuthMode(config.auth.mode, true), 'off', 'auto is open while bound to loopback only');
+  assert.equal(resolveAuthMode(config.auth.mode, false), 'all_except_health', 'auto needs the key beyond loopback');
   assert.equal(config.pool.strategy, 'sticky');
   assert.deepEqual(config.upstream.endpoints, defaults.upstream.endpoints);
   assert.ok(Object.isFrozen(config.server), 'the configuration is frozen');
@@ -44,7 +47,6 @@ test('the reference file format is read: proxy object, top-level quota_protectio
   );
   assert.equal(config.server.port, 9000);
   assert.equal(config.server.host, '0.0.0.0', 'LAN access binds all interfaces');
-  assert.equal(config.auth.effectiveMode, 'all_except_health', 'auto with LAN access requires the key');
   assert.equal(config.auth.adminSecret, 'sk-abc', 'admin falls back to the API key');
   assert.equal(config.pool.strategy, 'quota-aware');
   assert.equal(config.pool.maxWaitSeconds, 30);
@@ -142,12 +144,12 @@ test('hot reload: a change to the file reaches subscribers; an invalid file keep
   const initial = await loadConfig({ dataDir }, {});
   const live = createLiveConfig({ initial, environment: {}, logger: silentLogger, debounceMs: 20 });
   try {
-    const changed = new Promise<string>((resolve) => live.subscribe((next) => resolve(next.auth.effectiveMode)));
+    const changed = new Promise<string>((resolve) => live.subscribe((next) => resolve(next.auth.mode)));
     await updateSettings(dataDir, { 'proxy.auth_mode': 'strict' });
     assert.equal(await changed, 'strict');
     await writeFile(join(dataDir, 'gui_config.json'), '{ broken');
     assert.equal(await live.reload(), false);
-    assert.equal(live.current().auth.effectiveMode, 'strict');
+    assert.equal(live.current().auth.mode, 'strict');
   } finally {
     live.close();
   }

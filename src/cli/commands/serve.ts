@@ -38,11 +38,16 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
     .description('run the gateway: OpenAI, Anthropic and Gemini APIs, admin API and console (default 127.0.0.1:8045)')
     .option('--host <host>', 'address to bind (default 127.0.0.1, or from the config)')
     .option('--port <port>', 'port to listen on (default 8045, or from the config)')
-    .action(async (options: { host?: string; port?: string }) => {
+    .option(
+      '--allow-unauthenticated-lan',
+      'allow serving beyond loopback with auth_mode off (refused otherwise; a warning is printed)',
+    )
+    .action(async (options: { host?: string; port?: string; allowUnauthenticatedLan?: boolean }) => {
       const overrides: CommandLineOverrides = {
         dataDir: globals().dataDir,
         host: options.host,
         port: parsePort(options.port),
+        allowUnauthenticatedLan: options.allowUnauthenticatedLan,
       };
       const dataDir = resolveDataDir(overrides);
       await ensurePrivateDirectory(dataDir);
@@ -56,7 +61,9 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
         maxTotalBytes: config.logging.maxTotalBytes,
       });
       const gateway = await startGateway({ config, logger, overrides });
-      printLine(`agw is serving on ${gateway.url} (data: ${dataDir}; console: ${gateway.url}/)`);
+      if (gateway.warning !== undefined) printLine(gateway.warning);
+      const local = gateway.listening.startsWith(gateway.url) ? '' : `local URL: ${gateway.url}; `;
+      printLine(`agw is serving on ${gateway.listening} (${local}data: ${dataDir}; console: ${gateway.url}/)`);
       const signal = await stopSignal();
       logger.info(`received ${signal}, stopping`);
       await gateway.close();

@@ -1,11 +1,12 @@
 /**
- * The admin API (`/api`, documented in docs/api.md). Authentication happens in the app's onRequest hook; every
+ * The admin API (`/api`, documented in docs/api.md). Authentication happens in its scope's hook (access-guard.ts); every
  * handler here may assume an authenticated admin. Changes to accounts go through the store (under its lock)
  * and reload the pool at once, so the console sees the new state without waiting for the file watch.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { generateApiKey, updateSettings } from '../../config/edit.ts';
+import type { AuthMode } from '../../config/gateway-config.ts';
 import { overridingVariable, readConfigObject, readPath } from '../../config/load.ts';
 import { type SettingDefinition, settingsTable } from '../../config/settings-table.ts';
 import { GatewayError } from '../../errors/catalogue.ts';
@@ -37,7 +38,12 @@ interface PendingLogin {
   error?: string;
 }
 
-export function registerAdminApi(app: FastifyInstance, services: GatewayServices, sessions: AdminSessions): void {
+export function registerAdminApi(
+  app: FastifyInstance,
+  services: GatewayServices,
+  sessions: AdminSessions,
+  access: { effectiveMode(): AuthMode },
+): void {
   const liveStatus = () => new Map(services.pool.status().map((status) => [status.id, status]));
   const viewOf = async (idOrEmail: string) => {
     const account = await services.store.get(idOrEmail);
@@ -249,7 +255,7 @@ export function registerAdminApi(app: FastifyInstance, services: GatewayServices
       base_url: `http://${request.headers.host ?? `${config.server.host}:${config.server.port}`}`,
       port: config.server.port,
       auth_mode: config.auth.mode,
-      effective_auth_mode: config.auth.effectiveMode,
+      effective_auth_mode: access.effectiveMode(),
       api_key: maskSecret(config.auth.apiKey),
       accounts: statuses.length,
       usable: statuses.filter((status) => status.state === 'usable').length,
