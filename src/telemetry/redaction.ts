@@ -208,7 +208,11 @@ const secretPatterns: readonly [RegExp, string][] = [
   [/(?<![\w/])1\/\/[\w-]{8,}/g, redactionMask],
   [/\bsk-[\w-]{8,}/g, redactionMask],
   [/\b(Bearer|Basic)\s+[\w.~+/=-]{8,}/gi, `$1 ${redactionMask}`],
-  [/([?&](?:key|api_key|access_token|refresh_token|id_token|client_secret|code)=)[^&\s"'#]+/gi, `$1${redactionMask}`],
+  // A placeholder such as `?key=<key>` in help text is not a secret and stays readable.
+  [
+    /([?&](?:key|api_key|access_token|refresh_token|id_token|client_secret|code)=)(?!<[\w-]*>(?![\w%]))[^&\s"'#]+/gi,
+    `$1${redactionMask}`,
+  ],
 ];
 
 /**
