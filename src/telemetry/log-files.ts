@@ -136,10 +136,21 @@ export interface DailyFileDestination {
  * A pino destination writing to `agw.log.<UTC date>` and switching file when the date changes. Writes are
  * synchronous appends (like pino's default file destination), so a crash loses no line already logged.
  */
+/** Owner-only permissions for the log directory and its files. */
+const privateDirectoryMode = 0o700;
+const privateFileMode = 0o600;
+
 export function openDailyFile(options: DailyFileOptions): DailyFileDestination {
   const { directory, now } = options;
   const onError = options.onError ?? (() => undefined);
-  fs.mkdirSync(directory, { recursive: true });
+  // Log lines name accounts (emails) and requests: readable by the owner only, also when the directory or a
+  // file already existed with wider permissions (an older agw, the reference app, a umask of 022).
+  fs.mkdirSync(directory, { recursive: true, mode: privateDirectoryMode });
+  try {
+    fs.chmodSync(directory, privateDirectoryMode);
+  } catch (error) {
+    onError(error);
+  }
   let descriptor: number | undefined;
   let currentDate = '';
   let currentPart = 0;
@@ -167,7 +178,8 @@ export function openDailyFile(options: DailyFileOptions): DailyFileDestination {
     currentPart = part;
     currentPath = path.join(directory, logFileName(date, part));
     try {
-      descriptor = fs.openSync(currentPath, 'a');
+      descriptor = fs.openSync(currentPath, 'a', privateFileMode);
+      fs.fchmodSync(descriptor, privateFileMode);
       currentBytes = fs.fstatSync(descriptor).size;
     } catch (error) {
       onError(error);

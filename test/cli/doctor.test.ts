@@ -52,3 +52,26 @@ test('doctor: all checks pass against a healthy setup; problems are named with w
     await harness.close();
   }
 });
+
+test('doctor: a data directory or logs readable by other users are named, with the chmod that fixes them', async () => {
+  const { chmod, mkdir, mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dataDir = await mkdtemp(join(tmpdir(), 'agw-doctor-modes-'));
+  try {
+    await chmod(dataDir, 0o755);
+    await mkdir(join(dataDir, 'logs'), { mode: 0o755 });
+    await chmod(join(dataDir, 'logs'), 0o755);
+    await writeFile(join(dataDir, 'logs', 'agw.log.2026-12-01'), '{}\n', { mode: 0o644 });
+    await chmod(join(dataDir, 'logs', 'agw.log.2026-12-01'), 0o644);
+    const { checks } = await doctor(dataDir, {});
+    const byName = new Map(checks.map((check) => [check.name, check]));
+    assert.equal(byName.get('data directory')?.ok, false);
+    assert.match(byName.get('data directory')?.detail ?? '', /readable by other users/);
+    assert.match(byName.get('data directory')?.fix ?? '', /chmod 700/);
+    assert.equal(byName.get('logs')?.ok, false);
+    assert.match(byName.get('logs')?.detail ?? '', /logs\/ 755.*agw\.log\.2026-12-01 644/);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -2,8 +2,9 @@
  * `agw doctor`: checks what usually goes wrong — the data directory, the configuration, the accounts, the port,
  * Google's reachability — and says what to do about each problem. Exit code 0 when everything is fine, else 1.
  */
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, resolveDataDir } from '../../config/load.ts';
 import { toGatewayError } from '../../errors/catalogue.ts';
@@ -53,6 +54,29 @@ async function reachable(url: string): Promise<string | undefined> {
   }
 }
 
+/** The log directory and files name accounts: owner-only, like the data directory (agw tightens them when it logs). */
+async function logsCheck(directory: string): Promise<DoctorCheck> {
+  let entries: string[];
+  try {
+    entries = await readdir(directory);
+  } catch {
+    return { name: 'logs', ok: true, detail: `${directory} does not exist yet` };
+  }
+  const open: string[] = [];
+  for (const name of ['.', ...entries]) {
+    const path = join(directory, name);
+    const mode = (await stat(path).catch(() => undefined))?.mode;
+    if (mode !== undefined && (mode & 0o077) !== 0)
+      open.push(`${name === '.' ? 'logs/' : name} ${(mode & 0o777).toString(8)}`);
+  }
+  return {
+    name: 'logs',
+    ok: open.length === 0,
+    detail: open.length === 0 ? `${directory} is private` : `readable by other users: ${open.slice(0, 5).join(', ')}`,
+    fix: `they hold account emails: chmod 700 ${directory} && chmod 600 ${directory}/*`,
+  };
+}
+
 export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
@@ -71,9 +95,10 @@ export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> 
     checks.push({
       name: 'data directory',
       ok: (mode & 0o077) === 0,
-      detail: `${dataDir} (mode ${mode.toString(8)})`,
+      detail: `${dataDir} (mode ${mode.toString(8)}${(mode & 0o077) === 0 ? '' : ', readable by other users'})`,
       fix: `it holds refresh tokens: chmod 700 ${dataDir}`,
     });
+    checks.push(await logsCheck(join(dataDir, 'logs')));
   } catch (error) {
     checks.push({
       name: 'data directory',

@@ -1,4 +1,5 @@
 /** `agw serve`: the gateway, until SIGINT or SIGTERM. */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ensureConfigFile } from '../../config/edit.ts';
@@ -60,6 +61,12 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
         retentionDays: config.logging.retentionDays,
         maxTotalBytes: config.logging.maxTotalBytes,
       });
+      const dataDirMode = (await stat(dataDir)).mode & 0o777;
+      if ((dataDirMode & 0o077) !== 0) {
+        logger.warn(
+          `the data directory ${dataDir} is readable by other users (mode ${dataDirMode.toString(8)}) and holds refresh tokens: chmod 700 ${dataDir}`,
+        );
+      }
       const gateway = await startGateway({ config, logger, overrides });
       if (gateway.warning !== undefined) printLine(gateway.warning);
       const local = gateway.listening.startsWith(gateway.url) ? '' : `local URL: ${gateway.url}; `;
