@@ -8,16 +8,15 @@
  * run, alternating, three repetitions; the median and the spread (min–max) are reported. On a 2-core machine the
  * load generator, the fake and the gateway share the cores, which limits every figure (docs/performance.md).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { readRssMegabytes, root, startChild, startFakeAndGateway, stop } from './processes.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -30,42 +29,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const { values } = parseArgs({ options: { full: { type: 'boolean', default: false } } });
 const full = values.full === true;
-const root = fileURLToPath(new URL('..', import.meta.url));
 const durationSeconds = full ? 10 : 3;
 const repetitions = 3;
-
-interface FakeInfo {
-  base: string;
-  tokenUrl: string;
-  authUrl: string;
-  userinfoUrl: string;
-  v1internal: string;
-  client: { clientId: string; clientSecret: string };
-  accounts: Array<{ email: string; refreshToken: string }>;
-}
-
-async function startChild(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    if (ready.test(line)) return { child, line };
-  }
-  throw new Error(`${args.join(' ')} exited before it was ready`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
@@ -112,29 +77,6 @@ async function streamTimings(target: Target, count: number): Promise<{ ttfbMs: n
   return { ttfbMs: median(ttfb), gapMs: gaps.length === 0 ? 0 : gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length };
 }
 
-async function readRssMegabytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kilobytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return round(kilobytes / 1024, 1);
-}
-
-async function enrolledDataDir(fake: FakeInfo, env: Record<string, string>): Promise<string> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-bench-'));
-  for (const account of fake.accounts) {
-    const added = spawn(
-      process.execPath,
-      ['bin/agw.js', '--data-dir', dataDir, 'accounts', 'add', '--refresh-token', account.refreshToken],
-      {
-        cwd: root,
-        env: { ...process.env, ...env },
-        stdio: 'ignore',
-      },
-    );
-    await once(added, 'exit');
-  }
-  return dataDir;
-}
-
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -145,37 +87,7 @@ async function main(): Promise<void> {
   const scenarios = results['scenarios'] as unknown[];
 
   for (const latencyMs of full ? [0, 50] : [0, 50]) {
-    const fakeStart = await startChild(
-      [
-        'src/fake-google/main.ts',
-        '--port',
-        '0',
-        '--accounts',
-        '4',
-        ...(latencyMs > 0 ? ['--latency', String(latencyMs)] : []),
-      ],
-      {},
-      /^\{/,
-    );
-    const fake = JSON.parse(fakeStart.line) as FakeInfo;
-    const env = {
-      AGW_UPSTREAM_ENDPOINTS: fake.v1internal,
-      AGW_OAUTH_TOKEN_URL: fake.tokenUrl,
-      AGW_OAUTH_AUTH_URL: fake.authUrl,
-      AGW_USERINFO_URL: fake.userinfoUrl,
-      AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-      AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
-      AGW_API_KEY: 'sk-bench',
-      AGW_LOG_LEVEL: 'warn',
-    };
-    const dataDir = await enrolledDataDir(fake, env);
-    const gatewayStart = await startChild(
-      ['bin/agw.js', '--data-dir', dataDir, 'serve', '--port', '0'],
-      env,
-      /agw is serving on/,
-    );
-    const gatewayUrl = /(http:\/\/[\d.]+:\d+)/.exec(gatewayStart.line)?.[1] ?? '';
-
+    const { fake, dataDir, fakeChild, gatewayChild, gatewayUrl } = await startFakeAndGateway({ latencyMs });
     // A direct bearer for the fake, as the gateway would use it.
     const token = (await (
       await fetch(fake.tokenUrl, {
@@ -312,12 +224,12 @@ async function main(): Promise<void> {
           });
           done += result.requests.total;
         }
-        results['rssAfter100kRequestsMb'] = await readRssMegabytes(gatewayStart.child.pid!);
+        results['rssAfter100kRequestsMb'] = await readRssMegabytes(gatewayChild.pid!);
       }
-      results['gatewayRssAfterLoadMb'] = await readRssMegabytes(gatewayStart.child.pid!);
+      results['gatewayRssAfterLoadMb'] = await readRssMegabytes(gatewayChild.pid!);
     }
-    await stop(gatewayStart.child);
-    await stop(fakeStart.child);
+    await stop(gatewayChild);
+    await stop(fakeChild);
     await rm(dataDir, { recursive: true, force: true });
   }
 

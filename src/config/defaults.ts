@@ -8,8 +8,12 @@ export const defaults = {
     host: '127.0.0.1',
     /** The reference system's port, so existing client settings keep working. */
     port: 8045,
-    /** Image prompts arrive as base64; 50 MiB fits several large images while bounding memory per request. */
-    bodyLimitBytes: 50 * 1024 * 1024,
+    /**
+     * Image prompts arrive as base64. 32 MiB is the largest request any supported client's own API accepts
+     * (Anthropic Messages: 32 MB; OpenAI and Gemini cap inline images at 20 MB), so no real client sends more,
+     * while a body near the old 50 MiB cost ~1.9 GB of memory (docs/performance.md, "Large bodies").
+     */
+    bodyLimitBytes: 32 * 1024 * 1024,
     /** `: ping` comments during upstream silence; 15 s keeps proxies with 30-60 s idle timeouts from cutting. */
     heartbeatIntervalSeconds: 15,
     /** Fetching client-supplied image URLs server-side is an SSRF risk: off unless the user opts in. */

@@ -11,6 +11,7 @@ import { createAdminSessions } from './admin/sessions.ts';
 import type { Binding } from './bind-address.ts';
 import { handleClientError } from './client-error.ts';
 import { dialectOf, sendError } from './dialect.ts';
+import { parseJsonBody } from './json-body.ts';
 import { factsOf } from './request-context.ts';
 import { registerAnthropicRoutes } from './routes/anthropic.ts';
 import { registerConsole } from './routes/console.ts';
@@ -60,6 +61,15 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
           : error.message;
       return sendError(reply, dialectOf(decodedPath(request.url)), new GatewayError('AGW_INVALID_REQUEST', message));
     },
+  });
+  // Fastify's own parser decodes the body to a string and scans every character: seconds for an image prompt.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {

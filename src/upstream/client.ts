@@ -4,9 +4,11 @@
  * fallback (the pool's rotation loop is the only retry loop), never reads a 2xx body itself, and never logs
  * bodies or tokens.
  */
+import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, request } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
 import { errorCodeOf } from './error-code.ts';
+import { serializePayload } from './json-payload.ts';
 import type { UpstreamSettings } from './settings.ts';
 
 export interface UpstreamCall {
@@ -120,8 +122,11 @@ export function createUpstreamClient(
   const dispatcher: Dispatcher = dependencies.dispatcher ?? ownAgent!;
 
   async function call(upstreamCall: UpstreamCall): Promise<UpstreamResponse> {
-    const payload = JSON.stringify(upstreamCall.body);
+    const payload = serializePayload(upstreamCall.body);
     const headers = buildUpstreamHeaders(settings, upstreamCall);
+    if (Array.isArray(payload)) {
+      headers['content-length'] = String(payload.reduce((total, piece) => total + piece.length, 0));
+    }
     const callerSignal = upstreamCall.signal;
     if (callerSignal?.aborted) throw callerAbortReason(callerSignal);
 
@@ -152,7 +157,8 @@ export function createUpstreamClient(
             dispatcher,
             method: 'POST',
             headers,
-            body: payload,
+            // A fresh iterator per endpoint: the pieces are sent again if this endpoint refuses.
+            body: Array.isArray(payload) ? Readable.from(payload, { objectMode: false }) : payload,
             signal,
             headersTimeout: settings.headersTimeoutMs,
             bodyTimeout: settings.chunkGapTimeoutMs,

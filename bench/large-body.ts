@@ -1,0 +1,84 @@
+/**
+ * `npm run bench:large-body`: what one maximal request body costs the gateway. For each size an OpenAI chat
+ * request carrying one base64 image is sent while /healthz is probed every 10 ms from this process; reported are
+ * the slowest health answer during the request (how long the event loop was held), the request's own time and
+ * the gateway's peak RSS. The fake Google and the gateway run in their own processes.
+ */
+import { rm } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { readRssMegabytes, startFakeAndGateway, stop } from './processes.ts';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1,8,16,31' } } });
+const sizesMb = (values.sizes ?? '').split(',').map(Number);
+
+function imageBody(megabytes: number): string {
+  const image = Buffer.alloc(Math.floor((megabytes * 1024 * 1024 * 3) / 4) - 1024, 7).toString('base64');
+  return JSON.stringify({
+    model: 'gemini-3-flash',
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'describe this image' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${image}` } },
+        ],
+      },
+    ],
+  });
+}
+
+async function probeWhile(url: string, work: Promise<unknown>): Promise<{ maxMs: number; probes: number }> {
+  let done = false;
+  void work.finally(() => {
+    done = true;
+  });
+  let maxMs = 0;
+  let probes = 0;
+  while (!done) {
+    const started = performance.now();
+    const response = await request(`${url}/healthz`);
+    await response.body.dump();
+    maxMs = Math.max(maxMs, performance.now() - started);
+    probes += 1;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { maxMs, probes };
+}
+
+const processes = await startFakeAndGateway();
+const rows: Array<Record<string, number | string>> = [];
+try {
+  for (const megabytes of sizesMb) {
+    const body = imageBody(megabytes);
+    const started = performance.now();
+    const sent = request(`${processes.gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' },
+      body,
+    }).then(async (response) => {
+      await response.body.dump();
+      return response.statusCode;
+    });
+    const [status, health] = await Promise.all([sent, probeWhile(processes.gatewayUrl, sent)]);
+    rows.push({
+      bodyMiB: Number((body.length / 1024 / 1024).toFixed(1)),
+      status,
+      requestMs: Math.round(performance.now() - started),
+      slowestHealthMs: Math.round(health.maxMs),
+      healthProbes: health.probes,
+      gatewayPeakRssMb: await readRssMegabytes(processes.gatewayChild.pid!, 'VmHWM'),
+    });
+  }
+} finally {
+  await stop(processes.gatewayChild);
+  await stop(processes.fakeChild);
+  await rm(processes.dataDir, { recursive: true, force: true });
+}
+console.log('| body MiB | status | request ms | slowest /healthz ms | probes | gateway peak RSS MB |');
+console.log('|---|---|---|---|---|---|');
+for (const row of rows) {
+  console.log(
+    `| ${row['bodyMiB']} | ${row['status']} | ${row['requestMs']} | ${row['slowestHealthMs']} | ${row['healthProbes']} | ${row['gatewayPeakRssMb']} |`,
+  );
+}
