@@ -11,6 +11,7 @@ import type {
   GenerateRequest,
   Part,
 } from './envelope.ts';
+import { imageFor } from './image.ts';
 import { fakeModels, isClaudeModel, isGeminiModel, isThinkingModel } from './models.ts';
 import { type SignatureAuthority, skipSignatureSentinel } from './signatures.ts';
 
@@ -24,10 +25,6 @@ export interface Answer {
   candidateTokens: number;
   thoughtTokens: number;
 }
-
-/** A 1×1 transparent PNG, answered by image-generation models. */
-export const tinyPng =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 const toolTrigger = /\b(?:call|use tool)\s+([A-Za-z_][A-Za-z0-9_.-]*)/;
 
@@ -177,7 +174,10 @@ export function buildAnswer(envelope: GenerateEnvelope, signer: SignatureAuthori
   const userContent = lastUserContent(request.contents);
   const userText = plainText(userContent);
   const config = request.generationConfig;
-  const thinking = config?.thinkingConfig?.includeThoughts === true || isThinkingModel(model);
+  const thinking =
+    config?.thinkingConfig?.includeThoughts === true ||
+    config?.thinkingConfig?.thinkingLevel !== undefined ||
+    isThinkingModel(model);
   const answer: Answer = { promptTokens: countRequestTokens(request), candidateTokens: 0, thoughtTokens: 0 };
 
   const toolResults = toolResultsText(userContent);
@@ -196,7 +196,8 @@ export function buildAnswer(envelope: GenerateEnvelope, signer: SignatureAuthori
     answer.thoughtTokens = tokensOf(answer.thoughtText);
   }
   if (fakeModels[model]?.generatesImages === true && answer.functionCall === undefined) {
-    answer.image = { mimeType: 'image/png', data: tinyPng };
+    const ratio = config?.imageConfig?.aspectRatio;
+    answer.image = { mimeType: 'image/png', data: imageFor(typeof ratio === 'string' ? ratio : undefined) };
   }
   answer.candidateTokens =
     tokensOf(answer.text ?? '') +

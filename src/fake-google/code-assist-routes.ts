@@ -1,12 +1,14 @@
 /**
  * v1internal account methods: loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSummary.
  */
+
+import { atLeast } from './client-version.ts';
 import { googleError } from './google-errors.ts';
 import { sendBody } from './http-util.ts';
-import { deprecatedModelIds, fakeModels } from './models.ts';
+import { deprecatedModelIds, fakeModels, retirementOf } from './models.ts';
 import type { Exchange, FakeRuntime } from './runtime.ts';
 import { type AccountRecord, projectIdFor } from './state.ts';
-import type { Tier } from './types.ts';
+import type { ModelQuota, Tier } from './types.ts';
 
 const freeTier = {
   id: 'free-tier',
@@ -31,6 +33,21 @@ function accountOf(runtime: FakeRuntime, exchange: Exchange): AccountRecord {
   return runtime.state.requireAccount(exchange.email!);
 }
 
+/** The paid tier, with the Google One AI credit balance where CLIProxyAPI reads it (amounts are strings). */
+function paidTierView(paid: { id: string; name: string }, account: AccountRecord): Record<string, unknown> {
+  if (account.credits === undefined) return { ...paid };
+  return {
+    ...paid,
+    availableCredits: [
+      {
+        creditType: 'GOOGLE_ONE_AI',
+        creditAmount: String(account.credits.amount),
+        minimumCreditAmountForUsage: String(account.credits.minimumForUsage),
+      },
+    ],
+  };
+}
+
 /** POST :loadCodeAssist — an account without a project is not onboarded: no project and no current tier. */
 export function handleLoadCodeAssist(runtime: FakeRuntime, exchange: Exchange): void {
   const account = accountOf(runtime, exchange);
@@ -40,7 +57,7 @@ export function handleLoadCodeAssist(runtime: FakeRuntime, exchange: Exchange): 
   }
   body['allowedTiers'] = [{ ...freeTier, isDefault: true }, standardTier];
   const paid = paidTiers[account.tier];
-  if (paid !== undefined && account.projectId !== null) body['paidTier'] = paid;
+  if (paid !== undefined && account.projectId !== null) body['paidTier'] = paidTierView(paid, account);
   if (account.projectId !== null) body['cloudaicompanionProject'] = account.projectId;
   body['gcpManaged'] = false;
   sendBody(exchange, 200, body);
@@ -71,6 +88,13 @@ function forbiddenProject(exchange: Exchange): void {
   sendBody(exchange, 403, googleError(403, `Permission denied on resource project ${project}.`));
 }
 
+/** A quota without a known fraction is reported with its reset time only (some free-tier models today). */
+function quotaInfoView(quota: ModelQuota): Record<string, unknown> {
+  return quota.remainingFraction === null
+    ? { resetTime: quota.resetTime }
+    : { remainingFraction: quota.remainingFraction, resetTime: quota.resetTime };
+}
+
 /** POST :fetchAvailableModels */
 export function handleFetchAvailableModels(runtime: FakeRuntime, exchange: Exchange): void {
   const account = accountOf(runtime, exchange);
@@ -78,10 +102,13 @@ export function handleFetchAvailableModels(runtime: FakeRuntime, exchange: Excha
     forbiddenProject(exchange);
     return;
   }
+  const rules = runtime.settings.rules;
   const models: Record<string, unknown> = {};
   for (const [name, info] of Object.entries(fakeModels)) {
+    if (rules.retiredModels && retirementOf(name) !== undefined) continue;
+    if (info.versionGated && !atLeast(exchange.clientVersion, rules.clientVersion.gatedModelVersion)) continue;
     models[name] = {
-      quotaInfo: runtime.state.quotaFor(account, name),
+      quotaInfo: quotaInfoView(runtime.state.quotaFor(account, name)),
       displayName: info.displayName,
       supportsImages: info.supportsImages,
       supportsThinking: info.supportsThinking,

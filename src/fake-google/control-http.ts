@@ -4,16 +4,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FakeGoogleControl } from './control.ts';
+import type { FakeRulesPatch } from './rules.ts';
 import type {
   AccountSpec,
   BaseFailure,
   BaseName,
   CallFilter,
+  CreditBalance,
   Endpoint,
   QuotaBucket,
   ScriptRule,
   Tier,
+  UserProjectHeaderMode,
 } from './types.ts';
+
+const userProjectHeaderModes: readonly UserProjectHeaderMode[] = ['accepted', 'service-disabled', 'permission-denied'];
 
 type Json = Record<string, unknown>;
 type Route = (control: FakeGoogleControl, body: Json, query: URLSearchParams) => unknown;
@@ -50,14 +55,32 @@ const postRoutes: Readonly<Record<string, Route>> = {
   },
   quota: (control, body) => {
     const resetTime = body['resetTime'];
+    const fraction = body['remainingFraction'];
     control.setQuota(
       text(body, 'email'),
       text(body, 'model'),
-      Number(body['remainingFraction']),
+      fraction === null ? null : Number(fraction),
       typeof resetTime === 'string' ? resetTime : undefined,
     );
     return {};
   },
+  'user-project-header': (control, body) => {
+    const mode = text(body, 'mode');
+    if (!userProjectHeaderModes.includes(mode as UserProjectHeaderMode)) {
+      throw new ControlError(`"mode" must be one of ${userProjectHeaderModes.join(', ')}`);
+    }
+    control.setUserProjectHeader(text(body, 'email'), mode as UserProjectHeaderMode);
+    return {};
+  },
+  credits: (control, body) => {
+    const credits = body['credits'];
+    if (credits !== null && (typeof credits !== 'object' || typeof (credits as Json)['amount'] !== 'number')) {
+      throw new ControlError('"credits" must be null or {amount, minimumForUsage?, perRequest?}');
+    }
+    control.setCredits(text(body, 'email'), credits as CreditBalance | null);
+    return {};
+  },
+  rules: (control, body) => control.setRules(body as FakeRulesPatch),
   buckets: (control, body) => {
     control.setBuckets(text(body, 'email'), body['buckets'] as QuotaBucket[]);
     return {};
@@ -126,6 +149,8 @@ const getRoutes: Readonly<Record<string, Route>> = {
   calls: (control, _body, query) => ({ calls: control.calls(filterFrom(query)) }),
   counts: (control) => control.counts(),
   streams: (control) => ({ streamsClosedByClient: control.streamsClosedByClient() }),
+  rules: (control) => control.rules(),
+  'connections/shared': (control) => ({ sharedConnections: control.sharedConnections() }),
   clock: (control) => ({ now: control.now() }),
 };
 

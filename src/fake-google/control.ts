@@ -4,7 +4,9 @@
 import type { EventEmitter } from 'node:events';
 import type { SignatureChecks } from './answer.ts';
 import { defaultSettings, type FakeGoogleOptions } from './options.ts';
+import { type FakeRules, type FakeRulesPatch, mergeRules } from './rules.ts';
 import type { FakeRuntime } from './runtime.ts';
+import { creditBalance } from './state.ts';
 import type {
   AccountHandle,
   AccountSpec,
@@ -12,11 +14,14 @@ import type {
   BaseName,
   CallCounts,
   CallFilter,
+  CreditBalance,
   QuotaBucket,
   RecordedCall,
   ScriptHandle,
   ScriptRule,
+  SharedConnection,
   Tier,
+  UserProjectHeaderMode,
 } from './types.ts';
 
 export interface FakeGoogleControl {
@@ -28,7 +33,8 @@ export interface FakeGoogleControl {
   revokeRefreshToken(token: string): boolean;
   /** With rotation on, each refresh returns a new refresh_token and the presented one stops working. */
   rotateRefreshTokens(email: string, on: boolean): void;
-  setQuota(email: string, model: string, remainingFraction: number, resetTime?: string): void;
+  /** `remainingFraction: null` = the model's quota is reported without a fraction (unknown, not exhausted). */
+  setQuota(email: string, model: string, remainingFraction: number | null, resetTime?: string): void;
   setBuckets(email: string, buckets: QuotaBucket[]): void;
   setTier(email: string, tier: Tier): void;
   /** `null` = not onboarded: loadCodeAssist has no project until onboardUser. */
@@ -39,8 +45,19 @@ export interface FakeGoogleControl {
   clearScripts(): void;
   /** Makes every request to one v1internal base fail (`null` heals it). */
   failBase(base: BaseName, failure: BaseFailure | null): void;
+  /** How the backend treats `x-goog-user-project` on this account's calls (403 forms, or `accepted`). */
+  setUserProjectHeader(email: string, mode: UserProjectHeaderMode): void;
+  /** The account's Google One AI credits; `null` = none. */
+  setCredits(email: string, credits: CreditBalance | null): void;
+  /** The account's credit balance now (paid calls spend it), or undefined when it has none. */
+  credits(email: string): Required<CreditBalance> | undefined;
+  /** Switches backend rules of 2026 on or off (nested objects merge); returns the rules now in force. */
+  setRules(patch: FakeRulesPatch): FakeRules;
+  rules(): FakeRules;
   calls(filter?: CallFilter): RecordedCall[];
   counts(): CallCounts;
+  /** Recorded connections that carried calls of more than one account (should be none). */
+  sharedConnections(): SharedConnection[];
   /** Streams whose client disconnected before the fake finished writing. */
   streamsClosedByClient(): number;
   /** Resolves once `count` streams were closed by their clients, or rejects after `timeoutMs`. */
@@ -107,8 +124,24 @@ export function createControl(runtime: FakeRuntime, options: FakeGoogleOptions, 
       if (failure === null) runtime.baseFailures.delete(base);
       else runtime.baseFailures.set(base, failure);
     },
+    setUserProjectHeader(email, mode) {
+      state.requireAccount(email).userProjectHeader = mode;
+    },
+    setCredits(email, credits) {
+      state.requireAccount(email).credits = credits === null ? undefined : creditBalance(credits);
+    },
+    credits(email) {
+      const balance = state.requireAccount(email).credits;
+      return balance === undefined ? undefined : { ...balance };
+    },
+    setRules(patch) {
+      runtime.settings.rules = mergeRules(runtime.settings.rules, patch);
+      return structuredClone(runtime.settings.rules);
+    },
+    rules: () => structuredClone(runtime.settings.rules),
     calls: (filter) => runtime.recorder.list(filter),
     counts: () => runtime.recorder.counts(),
+    sharedConnections: () => runtime.recorder.sharedConnections(),
     streamsClosedByClient: () => runtime.stats.streamsClosedByClient,
     waitForStreamsClosedByClient(count, timeoutMs = 5000) {
       return new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@
  * Validation of the v1internal generate / countTokens envelopes, with Google-style 400 messages.
  */
 import { fakeModels } from './models.ts';
+import type { GenerationFacts } from './types.ts';
 
 export interface FunctionCallPart {
   name: string;
@@ -35,12 +36,15 @@ export interface GenerateRequest {
   contents: Content[];
   systemInstruction?: Content;
   tools?: Array<{ functionDeclarations?: FunctionDeclaration[]; function_declarations?: FunctionDeclaration[] }>;
-  toolConfig?: unknown;
+  toolConfig?: { functionCallingConfig?: { mode?: unknown } };
+  tool_config?: { function_calling_config?: { mode?: unknown } };
   generationConfig?: {
     responseMimeType?: string;
     responseSchema?: unknown;
     responseJsonSchema?: unknown;
-    thinkingConfig?: { includeThoughts?: boolean; thinkingBudget?: number };
+    maxOutputTokens?: unknown;
+    thinkingConfig?: { includeThoughts?: boolean; thinkingBudget?: number; thinkingLevel?: unknown };
+    imageConfig?: { aspectRatio?: unknown; imageSize?: unknown };
   };
   safetySettings?: unknown;
   sessionId?: string;
@@ -53,6 +57,8 @@ export interface GenerateEnvelope {
   model: string;
   userAgent?: string;
   requestType?: string;
+  /** `["GOOGLE_ONE_AI"]` lets an account pay with Google One AI credits once its free quota is spent. */
+  enabledCreditTypes?: unknown;
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; status: 400 | 404; message: string };
@@ -107,8 +113,14 @@ export function checkGenerateRequest(request: unknown, prefix: string): Checked<
   return { ok: true, value: request as unknown as GenerateRequest };
 }
 
-/** Checks the outer v1internal envelope of generateContent / streamGenerateContent; unknown model → 404. */
-export function checkGenerateEnvelope(body: unknown): Checked<GenerateEnvelope> {
+/**
+ * Checks the outer v1internal envelope of generateContent / streamGenerateContent; a model `knows` rejects → 404.
+ * By default the fake knows what it serves with its default rules.
+ */
+export function checkGenerateEnvelope(
+  body: unknown,
+  knows: (model: string) => boolean = (model) => fakeModels[model] !== undefined,
+): Checked<GenerateEnvelope> {
   if (!isObject(body)) return invalid('Invalid JSON payload received. Expected an object.');
   const model = body['model'];
   if (model === undefined || model === '') return invalid('* GenerateContentRequest.model: model is not specified\n');
@@ -120,7 +132,7 @@ export function checkGenerateEnvelope(body: unknown): Checked<GenerateEnvelope> 
   }
   const request = checkGenerateRequest(body['request'], 'GenerateContentRequest');
   if (!request.ok) return request;
-  if (fakeModels[model] === undefined) {
+  if (!knows(model)) {
     return { ok: false, status: 404, message: `Requested entity was not found. Model ${model} is not found.` };
   }
   return { ok: true, value: body as unknown as GenerateEnvelope };
@@ -134,4 +146,37 @@ export function checkCountTokensBody(body: unknown): Checked<GenerateRequest> {
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function textList(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : undefined;
+}
+
+/** What a generate call asked for, for the recorded call; undefined when the body is not an envelope. */
+export function generationFacts(body: unknown): GenerationFacts | undefined {
+  if (!isObject(body)) return undefined;
+  const request = isObject(body['request']) ? body['request'] : {};
+  const config = isObject(request['generationConfig']) ? request['generationConfig'] : {};
+  const thinking = isObject(config['thinkingConfig']) ? config['thinkingConfig'] : {};
+  const image = isObject(config['imageConfig']) ? config['imageConfig'] : {};
+  const toolConfig = isObject(request['toolConfig']) ? request['toolConfig'] : {};
+  const calling = isObject(toolConfig['functionCallingConfig']) ? toolConfig['functionCallingConfig'] : {};
+  const facts: GenerationFacts = {};
+  const entries: Array<[keyof GenerationFacts, unknown]> = [
+    ['requestType', text(body['requestType'])],
+    ['requestId', text(body['requestId'])],
+    ['maxOutputTokens', typeof config['maxOutputTokens'] === 'number' ? config['maxOutputTokens'] : undefined],
+    ['thinkingLevel', text(thinking['thinkingLevel'])],
+    ['thinkingBudget', typeof thinking['thinkingBudget'] === 'number' ? thinking['thinkingBudget'] : undefined],
+    ['includeThoughts', typeof thinking['includeThoughts'] === 'boolean' ? thinking['includeThoughts'] : undefined],
+    ['aspectRatio', text(image['aspectRatio'])],
+    ['functionCallingMode', text(calling['mode'])],
+    ['enabledCreditTypes', textList(body['enabledCreditTypes'])],
+  ];
+  for (const [key, value] of entries) if (value !== undefined) (facts as Record<string, unknown>)[key] = value;
+  return facts;
 }

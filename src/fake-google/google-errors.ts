@@ -85,12 +85,91 @@ function reasonMessage(action: ErrorAction, model: string | undefined): string |
     case 'RATE_LIMIT_EXCEEDED':
       return 'Resource has been exhausted (e.g. check quota). Too many requests per minute.';
     case 'MODEL_CAPACITY_EXHAUSTED':
-      return `No capacity available for model ${model ?? 'unknown'} on the server.`;
+      return noCapacityMessage(model);
     case 'VALIDATION_REQUIRED':
       return `To continue, verify your account at ${action.validationUrl ?? 'https://accounts.google.com/signin/continue'}`;
     default:
       return undefined;
   }
+}
+
+function noCapacityMessage(model: string | undefined): string {
+  return `No capacity available for model ${model ?? 'unknown'} on the server`;
+}
+
+function errorInfo(reason: string, domain: string, metadata: Record<string, string>): Record<string, unknown> {
+  return { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain, metadata };
+}
+
+/**
+ * "No capacity" for one model on one server: 429 RESOURCE_EXHAUSTED or 503 UNAVAILABLE, both with ErrorInfo
+ * MODEL_CAPACITY_EXHAUSTED (the bodies gemini-cli and CLIProxyAPI record).
+ */
+export function noCapacityError(status: 429 | 503, model: string | undefined): GoogleErrorBody {
+  const metadata: Record<string, string> = model === undefined ? {} : { model };
+  return googleError(status, noCapacityMessage(model), [
+    errorInfo('MODEL_CAPACITY_EXHAUSTED', 'cloudcode-pa.googleapis.com', metadata),
+  ]);
+}
+
+/** The prompt-filter answer: RESOURCE_EXHAUSTED (or UNAVAILABLE) with no details, so no quota reason at all. */
+export function promptFilterError(status: 429 | 503): GoogleErrorBody {
+  return googleError(status);
+}
+
+/** 429 when the free quota is spent and the Google One AI credits cannot pay either. */
+export function insufficientCreditsError(model: string): GoogleErrorBody {
+  return googleError(429, 'Resource has been exhausted (e.g. check quota). Insufficient Google One AI credits.', [
+    errorInfo('INSUFFICIENT_G1_CREDITS_BALANCE', 'cloudcode-pa.googleapis.com', { model }),
+  ]);
+}
+
+/**
+ * 403 for an `x-goog-user-project` naming a project where the Cloud AI Companion API is off: Google's standard
+ * SERVICE_DISABLED body (ErrorInfo, then Help with the activation link).
+ */
+export function serviceDisabledError(project: string): GoogleErrorBody {
+  const activationUrl = `https://console.developers.google.com/apis/api/cloudaicompanion.googleapis.com/overview?project=${project}`;
+  return googleError(
+    403,
+    `Gemini for Google Cloud API has not been used in project ${project} before or it is disabled. Enable it by visiting ${activationUrl} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`,
+    [
+      errorInfo('SERVICE_DISABLED', 'googleapis.com', {
+        service: 'cloudaicompanion.googleapis.com',
+        consumer: `projects/${project}`,
+        serviceTitle: 'Gemini for Google Cloud API',
+        containerInfo: project,
+        activationUrl,
+      }),
+      {
+        '@type': 'type.googleapis.com/google.rpc.Help',
+        links: [{ description: 'Google developers console API activation', url: activationUrl }],
+      },
+    ],
+  );
+}
+
+/** 403 PERMISSION_DENIED naming the project of an `x-goog-user-project` header the caller may not bill. */
+export function projectPermissionDeniedError(project: string): GoogleErrorBody {
+  const resource = `//cloudaicompanion.googleapis.com/projects/${project}/locations/global`;
+  return googleError(
+    403,
+    `Permission 'cloudaicompanion.companions.generateChat' denied on resource '${resource}' (or it may not exist).`,
+    [
+      errorInfo('IAM_PERMISSION_DENIED', 'cloudaicompanion.googleapis.com', {
+        permission: 'cloudaicompanion.companions.generateChat',
+        resource: `projects/${project}/locations/global`,
+      }),
+    ],
+  );
+}
+
+/**
+ * A 400 raised by Claude behind the backend: Google passes Anthropic's error object on as the JSON text of its
+ * own message (seen in peers' logs).
+ */
+export function claudeInvalidRequest(message: string): GoogleErrorBody {
+  return googleError(400, JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } }));
 }
 
 /** OAuth-style token endpoint error. */

@@ -1,6 +1,7 @@
 /**
  * Options of createFakeGoogle and the settings they start from.
  */
+import { defaultRules, type FakeRulesPatch, mergeRules } from './rules.ts';
 import type { FakeSettings } from './runtime.ts';
 
 export interface FakeGoogleOptions {
@@ -27,6 +28,8 @@ export interface FakeGoogleOptions {
   clientSecret?: string;
   /** Calls kept for `control.calls()`; default 10 000. */
   maxRecordedCalls?: number;
+  /** Backend rules of 2026 to switch on from the start (see `setRules`); defaults in rules.ts. */
+  rules?: FakeRulesPatch;
 }
 
 export const defaultClient = {
@@ -41,5 +44,6 @@ export function defaultSettings(options: FakeGoogleOptions): FakeSettings {
     signatureChecks: { claude: true, gemini: true },
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
+    rules: mergeRules(defaultRules(), options.rules ?? {}),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Recorded calls and per-endpoint / per-account counters.
  */
-import type { CallCounts, CallFilter, RecordedCall } from './types.ts';
+import type { CallCounts, CallFilter, RecordedCall, SharedConnection } from './types.ts';
 
 export class CallRecorder {
   private calls: RecordedCall[] = [];
@@ -47,6 +47,23 @@ export class CallRecorder {
         (filter.email === undefined || call.email === filter.email) &&
         (filter.model === undefined || call.model === filter.model),
     );
+  }
+
+  /**
+   * v1internal connections (among the kept calls) that carried more than one account's bearer. OAuth calls are
+   * left out: one token-endpoint connection serving every account is ordinary.
+   */
+  sharedConnections(): SharedConnection[] {
+    const emails = new Map<number, Set<string>>();
+    for (const call of this.list()) {
+      if (call.email === undefined || call.base === undefined) continue;
+      const seen = emails.get(call.connectionId) ?? new Set<string>();
+      seen.add(call.email);
+      emails.set(call.connectionId, seen);
+    }
+    return [...emails]
+      .filter(([, seen]) => seen.size > 1)
+      .map(([connectionId, seen]) => ({ connectionId, emails: [...seen].sort() }));
   }
 
   counts(): CallCounts {

@@ -5,6 +5,7 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SignatureChecks } from './answer.ts';
 import type { CallRecorder } from './recorder.ts';
+import type { FakeRules } from './rules.ts';
 import type { AppliedScript, ScriptBook } from './scripts.ts';
 import type { SignatureAuthority } from './signatures.ts';
 import type { FakeState } from './state.ts';
@@ -16,6 +17,7 @@ export interface FakeSettings {
   signatureChecks: SignatureChecks;
   latencyMs: number;
   jitterMs: number;
+  rules: FakeRules;
 }
 
 export interface FakeRuntime {
@@ -47,4 +49,6 @@ export interface Exchange {
   applied: AppliedScript | undefined;
   /** True once the fake itself destroyed the socket, so the close is not blamed on the client. */
   destroyedByFake: boolean;
+  /** The Antigravity version the request reported, if any. */
+  clientVersion: string | undefined;
 }

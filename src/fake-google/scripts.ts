@@ -38,6 +38,7 @@ const streamOnlyKinds = new Set<ScriptAction['kind']>([
 function endpointAllowed(action: ScriptAction, endpoint: Endpoint): boolean {
   if (streamOnlyKinds.has(action.kind)) return endpoint === 'streamGenerateContent';
   if (action.kind === 'invalid-grant') return endpoint === 'token';
+  if (action.kind === 'no-capacity') return endpoint === 'generateContent' || endpoint === 'streamGenerateContent';
   if (action.kind === 'stall') return endpoint !== 'auth';
   return true;
 }

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { reportedClientVersion } from './client-version.ts';
 import {
   handleFetchAvailableModels,
   handleLoadCodeAssist,
@@ -13,8 +14,17 @@ import {
 } from './code-assist-routes.ts';
 import { createControl, type FakeGoogleControl } from './control.ts';
 import { handleControlRequest } from './control-http.ts';
+import { generationFacts } from './envelope.ts';
 import { handleCountTokens, handleGenerateContent, handleStreamGenerateContent } from './generate-routes.ts';
-import { googleError, oauthError, scriptedGoogleError, scriptedOauthError } from './google-errors.ts';
+import {
+  googleError,
+  noCapacityError,
+  oauthError,
+  projectPermissionDeniedError,
+  scriptedGoogleError,
+  scriptedOauthError,
+  serviceDisabledError,
+} from './google-errors.ts';
 import { bearerToken, readBody, resetConnection, sendBody, sleep } from './http-util.ts';
 import { handleAuthorize, handleToken, handleUserinfo, tokenRequestEmail } from './oauth-routes.ts';
 import { defaultClient, defaultSettings, type FakeGoogleOptions } from './options.ts';
@@ -150,14 +160,27 @@ export async function createFakeGoogle(options: FakeGoogleOptions = {}): Promise
     },
   });
 
+  // Each accepted socket gets the next number, so recorded calls show which ones shared a connection.
+  const connectionIds = new WeakMap<Socket, number>();
+  let connections = 0;
+  const connectionOf = (socket: Socket): number => {
+    let id = connectionIds.get(socket);
+    if (id === undefined) {
+      id = ++connections;
+      connectionIds.set(socket, id);
+    }
+    return id;
+  };
+
   const server: Server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
-    handle(runtime, control, request, response).catch((error: unknown) => {
+    handle(runtime, control, request, response, connectionOf).catch((error: unknown) => {
       if (!response.headersSent && !response.destroyed) {
         response.writeHead(500, { 'content-type': 'application/json' });
         response.end(JSON.stringify(googleError(500, `fake-google internal error: ${String(error)}`)));
       }
     });
   });
+  server.on('connection', connectionOf);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -194,6 +217,7 @@ async function handle(
   control: FakeGoogleControl,
   request: IncomingMessage,
   response: ServerResponse,
+  connectionOf: (socket: Socket) => number,
 ): Promise<void> {
   const target = request.url ?? '/';
   const queryStart = target.indexOf('?');
@@ -222,6 +246,9 @@ async function handle(
       ? bodyModel
       : undefined;
 
+  const clientVersion = base === undefined ? undefined : reportedClientVersion(request.headers);
+  const generating = endpoint === 'generateContent' || endpoint === 'streamGenerateContent';
+  const generation = generating ? generationFacts(parsed.body) : undefined;
   const call = runtime.recorder.record({
     endpoint,
     ...(base === undefined ? {} : { base }),
@@ -234,6 +261,10 @@ async function handle(
     ...(model === undefined ? {} : { model }),
     time: runtime.now(),
     wallTime: Date.now(),
+    connectionId: connectionOf(request.socket),
+    remotePort: request.socket.remotePort,
+    ...(clientVersion === undefined ? {} : { clientVersion }),
+    ...(generation === undefined ? {} : { generation }),
   });
   const exchange: Exchange = {
     request,
@@ -248,6 +279,7 @@ async function handle(
     call,
     applied: undefined,
     destroyedByFake: false,
+    clientVersion,
   };
   response.once('close', () => {
     if (response.writableFinished || exchange.destroyedByFake) return;
@@ -308,6 +340,11 @@ function applyTerminal(exchange: Exchange, action: NonNullable<NonNullable<Excha
     case 'invalid-grant':
       sendBody(exchange, 400, oauthError('invalid_grant', 'Token has been expired or revoked.'));
       return;
+    case 'no-capacity': {
+      const status = action.status ?? 429;
+      sendBody(exchange, status, noCapacityError(status, exchange.model));
+      return;
+    }
     case 'reset-before-headers':
       resetConnection(exchange);
       return;
@@ -351,6 +388,7 @@ async function route(runtime: FakeRuntime, exchange: Exchange): Promise<void> {
     sendBody(exchange, 400, googleError(400, 'Invalid JSON payload received. Unexpected token.'));
     return;
   }
+  if (rejectUserProjectHeader(runtime, exchange)) return;
   switch (endpoint) {
     case 'loadCodeAssist':
       handleLoadCodeAssist(runtime, exchange);
@@ -374,4 +412,17 @@ async function route(runtime: FakeRuntime, exchange: Exchange): Promise<void> {
       handleCountTokens(runtime, exchange);
       return;
   }
+}
+
+/** An account whose backend refuses the `x-goog-user-project` header answers 403 for any call carrying it. */
+function rejectUserProjectHeader(runtime: FakeRuntime, exchange: Exchange): boolean {
+  const header = exchange.request.headers['x-goog-user-project'];
+  const project = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (project === undefined || project === '') return false;
+  const mode = runtime.state.requireAccount(exchange.email!).userProjectHeader;
+  if (mode === 'accepted') return false;
+  exchange.call.rule = 'user-project-header';
+  const body = mode === 'service-disabled' ? serviceDisabledError(project) : projectPermissionDeniedError(project);
+  sendBody(exchange, 403, body);
+  return true;
 }

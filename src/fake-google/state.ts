@@ -3,7 +3,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { knownModelNames } from './models.ts';
-import type { AccountHandle, AccountSpec, ModelQuota, QuotaBucket, Tier } from './types.ts';
+import type {
+  AccountHandle,
+  AccountSpec,
+  CreditBalance,
+  ModelQuota,
+  QuotaBucket,
+  Tier,
+  UserProjectHeaderMode,
+} from './types.ts';
 
 export interface AccountRecord {
   email: string;
@@ -17,6 +25,13 @@ export interface AccountRecord {
   rotateRefreshTokens: boolean;
   /** The refresh token handed out most recently (several may be valid at once, e.g. after two logins). */
   currentRefreshToken: string | undefined;
+  userProjectHeader: UserProjectHeaderMode;
+  credits: Required<CreditBalance> | undefined;
+}
+
+/** Fills in the defaults of a credit balance (minimum 50 as CLIProxyAPI records it, 1 credit per request). */
+export function creditBalance(spec: CreditBalance): Required<CreditBalance> {
+  return { amount: spec.amount, minimumForUsage: spec.minimumForUsage ?? 50, perRequest: spec.perRequest ?? 1 };
 }
 
 interface AccessTokenRecord {
@@ -83,6 +98,13 @@ export class FakeState {
       buckets: spec.buckets ?? existing?.buckets,
       rotateRefreshTokens: existing?.rotateRefreshTokens ?? false,
       currentRefreshToken: spec.refreshToken,
+      userProjectHeader: spec.userProjectHeader ?? existing?.userProjectHeader ?? 'accepted',
+      credits:
+        spec.credits === undefined
+          ? existing?.credits
+          : spec.credits === null
+            ? undefined
+            : creditBalance(spec.credits),
     };
     this.accounts.set(email, record);
     this.refreshTokens.set(spec.refreshToken, email);

@@ -22,8 +22,11 @@ export type Endpoint =
   | 'unknown';
 
 export interface ModelQuota {
-  /** 0..1; 0 makes generate calls for that model answer 429 QUOTA_EXHAUSTED. */
-  remainingFraction: number;
+  /**
+   * 0..1; 0 makes generate calls for that model answer 429 QUOTA_EXHAUSTED. `null` = the backend reports no
+   * `remainingFraction` for the model (some free-tier models): unknown, and not exhausted.
+   */
+  remainingFraction: number | null;
   /** ISO-8601 UTC, e.g. `2026-03-05T07:20:42Z`. */
   resetTime: string;
 }
@@ -46,6 +49,25 @@ export interface AccountSpec {
   tier?: Tier;
   quotas?: Record<string, ModelQuota>;
   buckets?: QuotaBucket[];
+  /** How the backend answers a v1internal call carrying `x-goog-user-project` (default `accepted`). */
+  userProjectHeader?: UserProjectHeaderMode;
+  /** Google One AI credits (default none). */
+  credits?: CreditBalance | null;
+}
+
+/**
+ * `accepted`: the header is fine. `service-disabled`: 403 SERVICE_DISABLED for the header's project.
+ * `permission-denied`: 403 PERMISSION_DENIED naming that project. Without the header the call succeeds.
+ */
+export type UserProjectHeaderMode = 'accepted' | 'service-disabled' | 'permission-denied';
+
+/** An account's `GOOGLE_ONE_AI` credits, as loadCodeAssist reports them in `paidTier.availableCredits`. */
+export interface CreditBalance {
+  amount: number;
+  /** Below this balance credits cannot pay (`minimumCreditAmountForUsage`); default 50. */
+  minimumForUsage?: number;
+  /** Credits one generate call paid by credits costs; default 1. */
+  perRequest?: number;
 }
 
 /** Returned by `addAccount`: a live view of one fake account. */
@@ -89,7 +111,9 @@ export type ScriptAction =
   | { kind: 'stall' }
   | { kind: 'reset-before-headers' }
   | { kind: 'split-writes'; pieceBytes: number; delayMs: number }
-  | { kind: 'stream-chunks'; count: number };
+  | { kind: 'stream-chunks'; count: number }
+  /** MODEL_CAPACITY_EXHAUSTED for the request's model: 429 RESOURCE_EXHAUSTED (default) or 503 "no capacity". */
+  | { kind: 'no-capacity'; status?: 429 | 503 };
 
 export interface ScriptMatch {
   endpoint?: Endpoint | Endpoint[];
@@ -130,6 +154,40 @@ export interface RecordedCall {
   wallTime: number;
   /** The HTTP status sent, or `'reset'` / `'stalled'` / `'client-closed'`; absent while in flight. */
   outcome?: number | 'reset' | 'stalled' | 'client-closed';
+  /** The TCP connection the call came on: a per-socket counter (1, 2, …) of this fake instance. */
+  connectionId: number;
+  /** The client's port of that connection. */
+  remotePort: number | undefined;
+  /** The Antigravity version the request reported (User-Agent, else `x-client-version`); absent when none. */
+  clientVersion?: string;
+  /** What a generate call asked for, read from its envelope (absent on other calls or unparseable bodies). */
+  generation?: GenerationFacts;
+  /**
+   * The backend rule that decided the answer: `user-project-header`, `client-version`, `retired-model`,
+   * `version-gated-model`, `thinking-level`, `image-request-type`, `image-aspect-ratio`, `output-cap`,
+   * `validated-tools-required`, `claude-tool-history-thinking`, `prompt-filter`, `quota-exhausted`,
+   * `insufficient-credits`, or `credits` (a success paid with Google One AI credits).
+   */
+  rule?: string;
+}
+
+/** The envelope fields of a generate call that 2026 backend rules look at. */
+export interface GenerationFacts {
+  requestType?: string;
+  requestId?: string;
+  maxOutputTokens?: number;
+  thinkingLevel?: string;
+  thinkingBudget?: number;
+  includeThoughts?: boolean;
+  aspectRatio?: string;
+  functionCallingMode?: string;
+  enabledCreditTypes?: string[];
+}
+
+/** A TCP connection whose calls carried more than one account's bearer. */
+export interface SharedConnection {
+  connectionId: number;
+  emails: string[];
 }
 
 export interface CallFilter {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { postJson, type Started, startWithAccount } from './helpers.ts';
+import { agwUserAgent, postJson, type Started, startWithAccount } from './helpers.ts';
 import { knownModelNames } from './index.ts';
 
 describe('loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSummary', () => {
   let started: Started;
   const call = (method: string, body: unknown, token = started.accessToken) =>
-    postJson(`${started.google.urls.v1internal}:${method}`, body, token);
+    postJson(`${started.google.urls.v1internal}:${method}`, body, token, { 'user-agent': agwUserAgent });
   before(async () => {
     started = await startWithAccount();
   });
@@ -62,7 +62,7 @@ describe('loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSu
     assert.equal(afterwards.body.cloudaicompanionProject, project);
   });
 
-  test('fetchAvailableModels lists every known model with quota and metadata; setQuota shows', async () => {
+  test('fetchAvailableModels lists every known model (to a current client) with quota and metadata; setQuota shows', async () => {
     started.google.control.setQuota(started.email, 'gemini-3-flash', 0.25, '2026-03-05T07:20:42Z');
     const reply = await call('fetchAvailableModels', {
       project: started.google.control.account(started.email)!.projectId(),

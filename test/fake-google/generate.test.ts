@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { answerText, envelope, parseSseFrames, postJson, type Started, startWithAccount } from './helpers.ts';
+import {
+  answerText,
+  envelope,
+  imageEnvelope,
+  parseSseFrames,
+  postJson,
+  type Started,
+  startWithAccount,
+} from './helpers.ts';
 
 const weatherTool = {
   functionDeclarations: [
@@ -186,7 +194,7 @@ describe('generateContent and streamGenerateContent answers', () => {
     const reply = await generate(body);
     assert.equal(answerText([reply.body]), 'Saw 2 image(s) of type image/png, image/jpeg. Echo: what is this');
     assert.equal(reply.body.response.usageMetadata.promptTokenCount, Math.ceil('what is this'.length / 4) + 2 * 258);
-    const image = await generate(envelope('gemini-3-pro-image', 'a cat'));
+    const image = await generate(imageEnvelope('gemini-3-pro-image', 'a cat'));
     const parts = image.body.response.candidates[0].content.parts;
     assert.equal(parts.at(-1).inlineData.mimeType, 'image/png');
   });

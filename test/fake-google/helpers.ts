@@ -33,8 +33,13 @@ export interface JsonReply {
 }
 
 /** POSTs JSON with a bearer, returns status + parsed body (text kept for non-JSON answers). */
-export async function postJson(url: string, body: unknown, accessToken?: string): Promise<JsonReply> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+export async function postJson(
+  url: string,
+  body: unknown,
+  accessToken?: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<JsonReply> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   if (accessToken !== undefined) headers['authorization'] = `Bearer ${accessToken}`;
   const response = await fetch(url, {
     method: 'POST',
@@ -67,6 +72,9 @@ export async function tokenRequest(google: FakeGoogle, fields: Record<string, st
   return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
 }
 
+/** The User-Agent agw sends today (its configured client version 4.3.0). */
+export const agwUserAgent = 'Antigravity/4.3.0 (X11; Linux x86_64) Chrome/132.0.6834.160 Electron/39.2.3';
+
 /** A minimal generate envelope. */
 export function envelope(model: string, text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -76,6 +84,19 @@ export function envelope(model: string, text: string, extra: Record<string, unkn
     model,
     userAgent: 'antigravity',
     requestType: 'agent',
+  };
+}
+
+/** A generate envelope in the image request form (`requestType: "image_gen"`, CLIProxyAPI's requestId form). */
+export function imageEnvelope(
+  model: string,
+  text: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ...envelope(model, text, extra),
+    requestType: 'image_gen',
+    requestId: 'image_gen/1767225600123/9f86d081-884c-4d63-9ab1-2c3a4b5c6d7e/12',
   };
 }
 
