@@ -21,6 +21,7 @@ import { registerConsole } from './routes/console.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
+import { registerOpenAiResponsesRoutes } from './routes/openai-responses.ts';
 import type { GatewayServices } from './services.ts';
 
 export interface AppOptions {
@@ -208,6 +209,7 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
 
   registerHealthRoutes(app, services);
   registerOpenAiRoutes(app, services, options.accountModelNames);
+  registerOpenAiResponsesRoutes(app, services);
   registerAnthropicRoutes(app, services);
   registerGeminiRoutes(app, services, options.accountModelNames);
   registerAdminApi(app, services, sessions);

@@ -2,6 +2,7 @@
  * The v1internal request envelope (upstream-and-protocols.md §2.5) and the aggregation of a canonical event
  * stream into one message, which every non-stream encoder starts from.
  */
+import { isImageModel } from '../models.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason, GeminiRequest } from './types.ts';
 
 export interface V1InternalEnvelope {
@@ -18,7 +19,7 @@ export interface EnvelopeInput {
   /** Upstream model name (after mapping). */
   model: string;
   request: GeminiRequest;
-  /** `agent` for chat, `image_gen` for image models. */
+  /** `agent` for chat; an image model always goes out as `image_gen`, whatever is asked here. */
   requestType: string;
   /** The canonical session key (`sid-…`, an explicit header value, or an Anthropic user id). */
   sessionKey: string;
@@ -56,7 +57,8 @@ export function buildEnvelope(input: EnvelopeInput): V1InternalEnvelope {
     request,
     model: input.model,
     userAgent: 'antigravity',
-    requestType: input.requestType,
+    // Image models are served only as image generation (reference §2.5), also when a chat route reaches them.
+    requestType: isImageModel(input.model) ? 'image_gen' : input.requestType,
   };
 }
 
