@@ -51,7 +51,10 @@ test('plain answer: output text, usage, instructions as the system instruction',
   assert.match(response.output_text, /Echo: Hello there/);
   assert.ok((response.usage?.input_tokens ?? 0) > 0);
   assert.ok((response.usage?.output_tokens ?? 0) > 0);
-  assert.equal(response.usage?.total_tokens, (response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0));
+  assert.equal(
+    response.usage?.total_tokens,
+    (response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0),
+  );
   const upstream = lastUpstream();
   assert.equal(upstream.requestType, 'agent');
   assert.equal(upstream.request.systemInstruction?.parts[0]?.text, 'Be brief.');
@@ -155,7 +158,11 @@ test('the same round trip with the whole history sent back, streamed', async () 
   assert.deepEqual(JSON.parse(call.arguments), { city: 'Rome' });
   const second = await client.responses.create({
     model: 'gemini-3-flash',
-    input: [...input, ...firstResponse.output, { type: 'function_call_output', call_id: call.call_id, output: 'sunny' }],
+    input: [
+      ...input,
+      ...firstResponse.output,
+      { type: 'function_call_output', call_id: call.call_id, output: 'sunny' },
+    ],
     tools: [weatherTool],
     store: false,
   });
