@@ -21,6 +21,8 @@ import { registerConsole } from './routes/console.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
+import { registerOpenAiCompletionsRoutes } from './routes/openai-completions.ts';
+import { registerOpenAiImagesRoutes } from './routes/openai-images.ts';
 import { registerOpenAiResponsesRoutes } from './routes/openai-responses.ts';
 import type { GatewayServices } from './services.ts';
 
@@ -210,6 +212,8 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
   registerHealthRoutes(app, services);
   registerOpenAiRoutes(app, services, options.accountModelNames);
   registerOpenAiResponsesRoutes(app, services);
+  registerOpenAiCompletionsRoutes(app, services);
+  registerOpenAiImagesRoutes(app, services);
   registerAnthropicRoutes(app, services);
   registerGeminiRoutes(app, services, options.accountModelNames);
   registerAdminApi(app, services, sessions);
