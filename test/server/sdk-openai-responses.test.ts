@@ -170,6 +170,35 @@ test('the same round trip with the whole history sent back, streamed', async () 
   assert.match(second.output_text, /Tool get_weather returned: .*sunny/);
 });
 
+test('Claude thinking: the reasoning item brings its signature back, so the tool turn keeps thinking on', async () => {
+  const model = 'claude-opus-4-6-thinking';
+  const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Please call get_weather {"city":"Oslo"}' }];
+  const first = await client.responses.create({ model, input, tools: [weatherTool], store: false });
+  const reasoning = first.output.find((item) => item.type === 'reasoning');
+  const call = first.output.find((item) => item.type === 'function_call');
+  assert.ok(reasoning?.type === 'reasoning' && typeof reasoning.encrypted_content === 'string');
+  assert.ok(call && call.type === 'function_call');
+  const second = await client.responses.create({
+    model,
+    input: [
+      ...input,
+      ...(first.output as OpenAI.Responses.ResponseInput),
+      { type: 'function_call_output', call_id: call.call_id, output: 'snow' },
+    ],
+    tools: [weatherTool],
+    store: false,
+  });
+  assert.match(second.output_text, /Tool get_weather returned: .*snow/);
+  const upstream = lastUpstream();
+  assert.ok(upstream.request.generationConfig?.['thinkingConfig'], 'thinking stayed on');
+  const replayed = upstream.request.contents[1]?.parts[0];
+  assert.equal(replayed?.['thought'], true);
+  assert.ok(
+    reasoning.encrypted_content.endsWith(String(replayed?.['thoughtSignature'])),
+    'the signature Google issued',
+  );
+});
+
 test('stored responses: GET returns it, DELETE removes it, store: false keeps nothing', async () => {
   const stored = await client.responses.create({ model: 'gemini-3-flash', input: 'Remember this one' });
   const fetched = await client.responses.retrieve(stored.id);
