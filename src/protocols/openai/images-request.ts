@@ -58,15 +58,16 @@ export function aspectRatioFor(size: string | null | undefined): string | undefi
   return best;
 }
 
-/** The upstream image model for the client's model name. */
+/** The upstream image model for the client's model name (a custom mapping wins over the OpenAI names). */
 export function imageModelFor(
   clientModel: string | undefined,
   customMapping: Readonly<Record<string, string>>,
 ): string {
   if (clientModel === undefined) return defaultImageModel;
-  const { upstreamModel } = resolveModel(clientModel, { customMapping });
+  const { upstreamModel, rule } = resolveModel(clientModel, { customMapping });
+  const mapped = rule === 'custom-exact' || rule === 'custom-wildcard';
+  if (!mapped && /^(dall-e|gpt-image)/.test(clientModel)) return defaultImageModel;
   if (isImageModel(upstreamModel)) return upstreamModel;
-  if (/^(dall-e|gpt-image)/.test(clientModel)) return defaultImageModel;
   throw invalid(`model: "${clientModel}" is not an image model (try ${defaultImageModel})`);
 }
 
