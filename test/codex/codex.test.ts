@@ -42,18 +42,28 @@ before(async () => {
   await mkdir(workDirectory);
   await mkdir(codexHome);
   await writeFile(join(workDirectory, 'notes.txt'), 'the secret word is banana\n');
-  // The provider snippet README.md documents, pointed at this gateway.
+  // The provider snippet README.md documents, pointed at this gateway. The rest keeps Codex on loopback: without it
+  // it checks for updates, sends analytics and fetches its plugin marketplace from GitHub at start-up.
   await writeFile(
     join(codexHome, 'config.toml'),
     [
       'model = "gemini-3-flash"',
       'model_provider = "agw"',
+      'check_for_update_on_startup = false',
       '',
       '[model_providers.agw]',
       'name = "agw"',
       `base_url = "${harness.url}/v1"`,
       'env_key = "AGW_API_KEY"',
       'wire_api = "responses"',
+      '',
+      '[features]',
+      'plugins = false',
+      'remote_plugin = false',
+      'apps = false',
+      '',
+      '[analytics]',
+      'enabled = false',
       '',
     ].join('\n'),
   );
