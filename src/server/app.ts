@@ -18,6 +18,9 @@ import { registerConsole } from './routes/console.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
+import { registerOpenAiCompletionsRoutes } from './routes/openai-completions.ts';
+import { registerOpenAiImagesRoutes } from './routes/openai-images.ts';
+import { registerOpenAiResponsesRoutes } from './routes/openai-responses.ts';
 import type { GatewayServices } from './services.ts';
 
 export interface AppOptions {
@@ -144,6 +147,9 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
   await app.register(async (scope) => {
     guard.clientScope(scope, 'openai');
     registerOpenAiRoutes(scope, services, options.accountModelNames);
+    registerOpenAiResponsesRoutes(scope, services);
+    registerOpenAiCompletionsRoutes(scope, services);
+    registerOpenAiImagesRoutes(scope, services);
   });
   await app.register(async (scope) => {
     guard.clientScope(scope, 'anthropic');

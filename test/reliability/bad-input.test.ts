@@ -26,6 +26,13 @@ const endpoints: Endpoint[] = [
     valid: clientCall('openai', 'hi', false).body as Record<string, unknown>,
   },
   {
+    path: '/v1/responses',
+    protocol: 'openai',
+    valid: { model: 'gemini-3-flash', input: [{ role: 'user', content: 'hi' }] },
+  },
+  { path: '/v1/completions', protocol: 'openai', valid: { model: 'gemini-3-flash', prompt: 'hi' } },
+  { path: '/v1/images/generations', protocol: 'openai', valid: { prompt: 'a fox', n: 1 } },
+  {
     path: '/v1/messages',
     protocol: 'anthropic',
     valid: clientCall('anthropic', 'hi', false).body as Record<string, unknown>,

@@ -2,6 +2,8 @@
  * The v1internal request envelope (upstream-and-protocols.md §2.5) and the aggregation of a canonical event
  * stream into one message, which every non-stream encoder starts from.
  */
+import { randomUUID } from 'node:crypto';
+import { isImageModel } from '../models.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason, GeminiRequest } from './types.ts';
 
 export interface V1InternalEnvelope {
@@ -18,12 +20,15 @@ export interface EnvelopeInput {
   /** Upstream model name (after mapping). */
   model: string;
   request: GeminiRequest;
-  /** `agent` for chat, `image_gen` for image models. */
+  /** `agent` for chat; an image model always goes out as `image_gen`, whatever is asked here. */
   requestType: string;
   /** The canonical session key (`sid-…`, an explicit header value, or an Anthropic user id). */
   sessionKey: string;
   /** Number of messages in the client's conversation, as the reference sends it. */
   messageCount: number;
+  /** For an image requestId: the time (default now) and a unique id (default a random UUID); tests pin them. */
+  nowMs?: number;
+  uniqueId?: string;
   /** The pool account serving the request; its hash becomes `request.sessionId`. */
   accountId?: string;
 }
@@ -50,13 +55,18 @@ export function buildEnvelope(input: EnvelopeInput): V1InternalEnvelope {
   if (request.sessionId === undefined && input.accountId !== undefined && input.accountId !== '') {
     request.sessionId = accountSessionId(input.accountId);
   }
+  // Image models are served only as image generation (reference §2.5), also when a chat route reaches them, and
+  // the backend checks that the requestId has the image form: image_gen/<epoch ms>/<uuid>/<n>.
+  const image = isImageModel(input.model);
   return {
     project: input.projectId,
-    requestId: `agent/antigravity/${input.sessionKey.slice(0, 8)}/${input.messageCount}`,
+    requestId: image
+      ? `image_gen/${input.nowMs ?? Date.now()}/${input.uniqueId ?? randomUUID()}/${input.messageCount}`
+      : `agent/antigravity/${input.sessionKey.slice(0, 8)}/${input.messageCount}`,
     request,
     model: input.model,
     userAgent: 'antigravity',
-    requestType: input.requestType,
+    requestType: image ? 'image_gen' : input.requestType,
   };
 }
 

@@ -66,13 +66,13 @@ function guessImageMime(url: string): string {
   return 'image/jpeg';
 }
 
-const dataUrlPattern = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
+export const dataUrlPattern = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 
 /**
  * An image reference → a Gemini part. Only data URLs and (when allowed) http(s) URLs; anything else is refused,
  * in particular strings that look like local paths are never read.
  */
-function imagePart(url: string, allowRemote: boolean, field: string): GeminiPart {
+export function imagePart(url: string, allowRemote: boolean, field: string): GeminiPart {
   const data = dataUrlPattern.exec(url);
   if (data !== null) return { inlineData: { mimeType: data[1] as string, data: data[2] as string } };
   if (/^https?:\/\//i.test(url)) {
@@ -116,7 +116,7 @@ function contentParts(
   return { parts, texts };
 }
 
-function parseArguments(raw: string | undefined, field: string): JsonObject {
+export function parseArguments(raw: string | undefined, field: string): JsonObject {
   if (raw === undefined || raw.trim() === '') return {};
   let parsed: unknown;
   try {
@@ -222,7 +222,8 @@ function thinkingSettings(
   };
 }
 
-function generationConfig(chat: ChatRequest, upstreamModel: string): GeminiGenerationConfig {
+/** The generation settings of a chat request (also used by the Responses and legacy completions translators). */
+export function generationConfig(chat: ChatRequest, upstreamModel: string): GeminiGenerationConfig {
   if (chat.n !== undefined && chat.n > 1) throw invalid('n: only one choice (n = 1) is supported');
   const config: GeminiGenerationConfig = {};
   if (typeof chat.temperature === 'number') config.temperature = chat.temperature;
@@ -248,7 +249,7 @@ function generationConfig(chat: ChatRequest, upstreamModel: string): GeminiGener
 }
 
 /** Appends a content, merging it into the previous one when the role repeats (Gemini wants alternation). */
-function pushContent(contents: GeminiContent[], role: string, parts: GeminiPart[]): void {
+export function pushContent(contents: GeminiContent[], role: string, parts: GeminiPart[]): void {
   if (parts.length === 0) return;
   const last = contents.at(-1);
   if (last !== undefined && last.role === role) last.parts.push(...parts);

@@ -32,6 +32,13 @@ describe('buildEnvelope', () => {
     assert.equal(buildEnvelope({ ...base, request: { contents: [] } }).request.sessionId, undefined);
   });
 
+  test('image models always go out as image_gen, other models with the type asked for', () => {
+    const base = { projectId: 'p', request: { contents: [] }, requestType: 'agent', sessionKey: 's', messageCount: 1 };
+    assert.equal(buildEnvelope({ ...base, model: 'gemini-3.1-flash-image' }).requestType, 'image_gen');
+    assert.equal(buildEnvelope({ ...base, model: 'gemini-3-pro-image' }).requestType, 'image_gen');
+    assert.equal(buildEnvelope({ ...base, model: 'gemini-3-flash' }).requestType, 'agent');
+  });
+
   test('FNV hash: multiply-then-xor, 64-bit wrapping, signed', () => {
     assert.equal(accountSessionId(''), BigInt.asIntN(64, 0xcbf29ce484222325n).toString());
     assert.equal(accountSessionId(''), '-3750763034362895579');
