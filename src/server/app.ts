@@ -4,7 +4,6 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/catalogue.ts';
-import type { RequestLogEntry } from '../telemetry/request-log.ts';
 import { registerAdminApi } from './admin/register.ts';
 import { createAdminSessions } from './admin/sessions.ts';
 import {
@@ -15,7 +14,7 @@ import {
   secretsEqual,
 } from './client-auth.ts';
 import { type Dialect, dialectOf, sendError } from './dialect.ts';
-import { factsOf } from './request-context.ts';
+import { recordRequest } from './request-record.ts';
 import { registerAnthropicRoutes } from './routes/anthropic.ts';
 import { registerConsole } from './routes/console.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
@@ -156,45 +155,18 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
         throttle.recordFailure(request.ip, typeof password === 'string' ? password : undefined);
       } else if (reply.statusCode < 300) throttle.recordSuccess(request.ip);
     }
-    const facts = factsOf(request);
-    if (!facts.logged) return;
-    const totalMs = reply.elapsedTime;
-    services.metrics.recordRequest({
-      route: facts.route,
-      protocol: facts.protocol,
+    const errorCode = reply.getHeader('x-agw-error-code');
+    recordRequest(services, request, {
       status: reply.statusCode,
-      totalMs,
-      attempts: facts.attempts,
-      ...(facts.upstreamMs === undefined ? {} : { upstreamMs: facts.upstreamMs }),
-      ...(facts.mappedModel === undefined ? {} : { model: facts.mappedModel }),
+      totalMs: reply.elapsedTime,
+      ...(typeof errorCode === 'string' ? { errorCode } : {}),
     });
-    const entry: RequestLogEntry = {
-      protocol: facts.protocol,
-      route: facts.route,
-      method: request.method,
-      status: reply.statusCode,
-      totalMs,
-      stream: facts.stream,
-      attempts: facts.attempts,
-      clientModel: facts.clientModel ?? null,
-      mappedModel: facts.mappedModel ?? null,
-      accountId: facts.accountId ?? null,
-      upstreamMs: facts.upstreamMs ?? null,
-      inputTokens: facts.usage?.inputTokens ?? null,
-      outputTokens: facts.usage?.outputTokens ?? null,
-      cachedTokens: facts.usage?.cachedTokens ?? null,
-      errorCode: facts.errorCode ?? null,
-      time: services.now() - totalMs,
-    };
-    services.requestLog.record(entry);
-    services.events.publish({ type: 'request', entry });
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const gatewayError = GatewayError.is(error) ? error : fromFastifyError(error);
     if (gatewayError.code === 'AGW_INTERNAL')
       services.logger.error({ err: error, route: request.url.split('?')[0] }, 'request failed');
-    factsOf(request).errorCode = gatewayError.code;
     return sendError(reply, dialectOf(request.url), gatewayError);
   });
 

@@ -2,6 +2,7 @@
  * The v1internal request envelope (upstream-and-protocols.md §2.5) and the aggregation of a canonical event
  * stream into one message, which every non-stream encoder starts from.
  */
+import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason, GeminiRequest } from './types.ts';
 
 export interface V1InternalEnvelope {
@@ -87,10 +88,13 @@ export interface CollectedMessage {
   toolCalls: CollectedToolCall[];
   usage?: CanonicalUsage;
   finish?: { reason: FinishReason; rawReason: string };
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
-/** Aggregates a complete event stream into one message (for non-stream responses). */
+/**
+ * Aggregates a complete event stream into one message (for non-stream responses). Blocks follow the events'
+ * `block-start`s; deltas outside a block of their kind start one, so hand-written sequences aggregate too.
+ */
 export function collectEvents(events: Iterable<CanonicalEvent>): CollectedMessage {
   const message: CollectedMessage = {
     id: '',
@@ -107,6 +111,11 @@ export function collectEvents(events: Iterable<CanonicalEvent>): CollectedMessag
       case 'message-start':
         message.id = event.id;
         message.model = event.model;
+        break;
+      case 'block-start':
+        message.blocks.push(event.kind === 'thinking' ? { type: 'thinking', text: '' } : { type: 'text', text: '' });
+        break;
+      case 'block-end':
         break;
       case 'thinking-delta':
         message.thinking += event.text;
