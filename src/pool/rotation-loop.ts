@@ -7,7 +7,7 @@ import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
 import type { PoolEntry } from './account-entry.ts';
 import type { AttemptFunction, ExecuteRequest } from './attempt-types.ts';
 import { backoffMs } from './backoff.ts';
-import { classifyFailure } from './classify-failure.ts';
+import { classifyFailure, mayBePoison } from './classify-failure.ts';
 import type { PoolContext } from './context.ts';
 import { undoModelCooldown } from './cooldowns.ts';
 import { blockForValidation, coolAccount, coolModel, errorForVerdict, markForbidden } from './failure-effects.ts';
@@ -221,8 +221,7 @@ export async function executeWithRotation<T>(
     // Bytes reached the client: no retry, and no verdict about the account from a half-finished answer.
     if (failure.committed) fail(error);
 
-    const poisonable =
-      verdict.action === 'cool-model' || verdict.action === 'wait-same' || verdict.action === 'client-error';
+    const poisonable = mayBePoison(verdict);
     if (alreadyPoisoned && poisonable) fail(poisonedError(attempts));
 
     const fingerprint = poisonable ? fingerprintOf() : undefined;
