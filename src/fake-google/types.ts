@@ -89,7 +89,8 @@ export type ScriptAction =
   | { kind: 'stall' }
   | { kind: 'reset-before-headers' }
   | { kind: 'split-writes'; pieceBytes: number; delayMs: number }
-  | { kind: 'stream-chunks'; count: number };
+  | { kind: 'stream-chunks'; count: number }
+  | { kind: 'running-usage' };
 
 export interface ScriptMatch {
   endpoint?: Endpoint | Endpoint[];
