@@ -303,6 +303,12 @@ export function createUpstreamDecoder(): UpstreamDecoder {
           model: typeof model === 'string' ? model : '',
         });
       }
+      // Usage before the parts of its chunk, so an answer's start already knows the prompt's size.
+      const usage = readUsage(response['usageMetadata'] ?? response['usage_metadata']);
+      if (usage !== undefined && !sameUsage(lastUsage, usage)) {
+        lastUsage = usage;
+        events.push({ type: 'usage', usage });
+      }
       const candidates = Array.isArray(response['candidates']) ? response['candidates'] : [];
       const candidate: unknown = candidates[0];
       let rawFinish: string | undefined;
@@ -316,11 +322,6 @@ export function createUpstreamDecoder(): UpstreamDecoder {
       } else {
         const feedback = response['promptFeedback'];
         if (isObject(feedback) && typeof feedback['blockReason'] === 'string') rawFinish = feedback['blockReason'];
-      }
-      const usage = readUsage(response['usageMetadata'] ?? response['usage_metadata']);
-      if (usage !== undefined && !sameUsage(lastUsage, usage)) {
-        lastUsage = usage;
-        events.push({ type: 'usage', usage });
       }
       if (rawFinish !== undefined) {
         finished = true;
