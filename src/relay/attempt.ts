@@ -8,7 +8,8 @@ import type { AttemptResult, Lease, UpstreamFailure } from '../pool/attempt-type
 import { rateLimitReason } from '../pool/classify-failure.ts';
 import { readUpstreamErrorBody } from '../pool/upstream-error-body.ts';
 import type { FactsRecorder } from './facts.ts';
-import type { RelayServices, UpstreamAnswer } from './ports.ts';
+import type { UpstreamResponse } from '../upstream/client.ts';
+import type { RelayServices } from './ports.ts';
 
 /** What one kind of call sends and how it reads a 200 answer. */
 export interface CallPlan<T> {
@@ -19,7 +20,7 @@ export interface CallPlan<T> {
   /** The request body for this account: the v1internal envelope. */
   body(lease: Lease): unknown;
   /** Reads a 200 answer. A failure here is still before the commit point, so the loop may rotate. */
-  read(answer: UpstreamAnswer, lease: Lease): Promise<AttemptResult<T>>;
+  read(answer: UpstreamResponse, lease: Lease): Promise<AttemptResult<T>>;
 }
 
 export function failed(failure: UpstreamFailure): AttemptResult<never> {
@@ -44,7 +45,7 @@ export async function runAttempt<T>(
   recorder.attemptStarted(lease);
   const startedAt = services.now();
   try {
-    let answer: UpstreamAnswer;
+    let answer: UpstreamResponse;
     try {
       answer = await services.upstream.call({
         method: plan.method,
@@ -72,7 +73,7 @@ export async function runAttempt<T>(
       result = failureFromError(error, signal);
     }
     // An answer given up on must not hold its connection.
-    if (!result.ok) answer.body.destroy?.();
+    if (!result.ok) answer.body.destroy();
     return result;
   } finally {
     recorder.upstreamTime(services.now() - startedAt);

@@ -3,32 +3,15 @@
  * two metrics and a clock. The server passes its services; tests can pass fakes.
  */
 import type { AttemptFunction, ExecuteRequest } from '../pool/attempt-types.ts';
+import type { UpstreamCall, UpstreamResponse } from '../upstream/client.ts';
 
 export interface RelayPool {
   execute<T>(request: ExecuteRequest, attempt: AttemptFunction<T>): Promise<T>;
 }
 
-export interface UpstreamCallOptions {
-  method: string;
-  query?: string;
-  accessToken: string;
-  body: unknown;
-  projectId?: string;
-  model?: string;
-  signal?: AbortSignal;
-}
-
-export interface UpstreamAnswer {
-  status: number;
-  headers: Record<string, string>;
-  /** Iterated once, or destroyed to give the connection back. */
-  body: AsyncIterable<Uint8Array> & { destroy?(): void };
-  text(): Promise<string>;
-}
-
-/** One v1internal call; it never retries (the rotation loop is the only retry loop). */
+/** One v1internal call (`upstream/client.ts`); it never retries (the rotation loop is the only retry loop). */
 export interface UpstreamCaller {
-  call(options: UpstreamCallOptions): Promise<UpstreamAnswer>;
+  call(call: UpstreamCall): Promise<UpstreamResponse>;
 }
 
 export interface RelayMetrics {

@@ -12,7 +12,7 @@ import {
   type UpstreamDecoder,
 } from '../protocols/canonical/upstream-decoder.ts';
 import { failed } from './attempt.ts';
-import type { UpstreamAnswer } from './ports.ts';
+import type { UpstreamResponse } from '../upstream/client.ts';
 import { upstreamChunks } from './upstream-chunks.ts';
 
 export interface ReadAnswer {
@@ -27,7 +27,7 @@ export interface ReadAnswer {
 
 export type ReadUntil = 'first-content' | 'end';
 
-export async function readAnswer(answer: UpstreamAnswer, until: ReadUntil): Promise<AttemptResult<ReadAnswer>> {
+export async function readAnswer(answer: UpstreamResponse, until: ReadUntil): Promise<AttemptResult<ReadAnswer>> {
   const rest = upstreamChunks(answer.body);
   const decoder = createUpstreamDecoder();
   const events: CanonicalEvent[] = [];

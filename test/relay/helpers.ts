@@ -4,8 +4,9 @@
  */
 import type { CanonicalRequest } from '../../src/protocols/canonical/types.ts';
 import type { RelayFacts } from '../../src/relay/facts.ts';
-import type { RelayServices, UpstreamAnswer, UpstreamCallOptions } from '../../src/relay/ports.ts';
+import type { RelayServices } from '../../src/relay/ports.ts';
 import type { StreamSink } from '../../src/relay/stream-sink.ts';
+import type { UpstreamBody, UpstreamCall, UpstreamResponse } from '../../src/upstream/client.ts';
 import { createTestPool, makeAccount, type TestPool } from '../pool/helpers.ts';
 
 /** One scripted upstream reply: an HTTP error, or a 200 SSE stream of these chunks (a chunk may wait first). */
@@ -34,8 +35,16 @@ function isWaiting(chunk: unknown): chunk is { wait: Promise<unknown>; chunk: un
   return typeof chunk === 'object' && chunk !== null && 'wait' in chunk;
 }
 
+/** An upstream body: iterable once, destroyable like undici's. */
+function bodyOf(source: AsyncIterable<Uint8Array> | Uint8Array[]): UpstreamBody {
+  const iterator = (async function* () {
+    yield* source;
+  })();
+  return Object.assign(iterator, { destroy: () => void iterator.return(undefined) });
+}
+
 export interface ScriptedUpstream {
-  calls: UpstreamCallOptions[];
+  calls: UpstreamCall[];
   /** Milliseconds each call takes on the fake clock before it answers. */
   callMs: number;
 }
@@ -71,7 +80,7 @@ export function relayHarness(replies: Reply[], accounts = ['a', 'b', 'c']): Rela
         },
       },
       upstream: {
-        async call(options): Promise<UpstreamAnswer> {
+        async call(options): Promise<UpstreamResponse> {
           upstream.calls.push(options);
           pool.clock.nowMs += upstream.callMs;
           const reply = replies.shift();
@@ -79,7 +88,7 @@ export function relayHarness(replies: Reply[], accounts = ['a', 'b', 'c']): Rela
           if ('status' in reply) {
             await reply.wait;
             const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-            return { status: reply.status, headers: {}, body: (async function* () {})(), text: async () => text };
+            return { status: reply.status, headers: {}, body: bodyOf([]), endpoint: 'fake', text: async () => text };
           }
           const encoder = new TextEncoder();
           const stream = reply;
@@ -92,7 +101,7 @@ export function relayHarness(replies: Reply[], accounts = ['a', 'b', 'c']): Rela
             }
             if (stream.thenThrow !== undefined) throw stream.thenThrow;
           }
-          return { status: 200, headers: {}, body: body(), text: async () => '' };
+          return { status: 200, headers: {}, body: bodyOf(body()), endpoint: 'fake', text: async () => '' };
         },
       },
     },

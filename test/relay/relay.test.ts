@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
-import type { CanonicalEvent } from '../../src/protocols/canonical/types.ts';
+import type { CanonicalEvent, CanonicalRequest } from '../../src/protocols/canonical/types.ts';
 import { relayCollect } from '../../src/relay/collect.ts';
 import { relayCountTokens } from '../../src/relay/count-tokens.ts';
 import type { StreamOutput } from '../../src/relay/encoders.ts';
 import { relayStream } from '../../src/relay/stream.ts';
 import { quotaExhausted, rejection } from '../pool/helpers.ts';
-import { canonicalRequest, googleError, RecordingSink, relayHarness, textChunk } from './helpers.ts';
+import { canonicalRequest, googleError, RecordingSink, type RelayHarness, relayHarness, textChunk } from './helpers.ts';
 
 /** Frames named after the events, so tests read what the client would get. */
 const namedEvents: StreamOutput = {
@@ -26,6 +26,22 @@ const namedEvents: StreamOutput = {
     end: () => ['end\n\n'],
   }),
 };
+
+/** Streams `canonical` (default: a streamed request asking for thinking) into `sink` through `harness`. */
+function streamInto(
+  harness: RelayHarness,
+  sink: RecordingSink,
+  options: { heartbeatIntervalMs: number; canonical?: CanonicalRequest; output?: StreamOutput },
+): Promise<void> {
+  return relayStream(harness.services, {
+    canonical: options.canonical ?? canonicalRequest(),
+    signal: sink.controller.signal,
+    sink,
+    output: options.output ?? namedEvents,
+    facts: harness.facts,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+  });
+}
 
 const signatureRejection = { status: 400, body: googleError(400, 'Invalid `signature` in `thinking` block') };
 
@@ -89,14 +105,7 @@ describe('streamed answers and the commit point', () => {
       { status: 429, body: quotaExhausted('1h'), wait: sink.pinged(2) },
       { chunks: [textChunk('hi', { finish: true })] },
     ]);
-    await relayStream(harness.services, {
-      canonical: canonicalRequest(),
-      signal: sink.controller.signal,
-      sink,
-      output: namedEvents,
-      facts: harness.facts,
-      heartbeatIntervalMs: 1,
-    });
+    await streamInto(harness, sink, { heartbeatIntervalMs: 1 });
     const [first, second] = harness.upstream.calls;
     assert.notEqual(first?.accessToken, second?.accessToken, 'another account answered');
     const content = sink.writes.filter((frame) => frame !== ': ping\n\n');
@@ -116,14 +125,7 @@ describe('streamed answers and the commit point', () => {
       { ...signatureRejection, wait: sink.pinged(2) },
       { chunks: [textChunk('hi', { finish: true })] },
     ]);
-    await relayStream(harness.services, {
-      canonical: canonicalRequest(),
-      signal: sink.controller.signal,
-      sink,
-      output: namedEvents,
-      facts: harness.facts,
-      heartbeatIntervalMs: 1,
-    });
+    await streamInto(harness, sink, { heartbeatIntervalMs: 1 });
     assert.equal(harness.upstream.calls.length, 2);
     assert.equal(thinkingConfigOf(harness.upstream.calls[1]?.body), undefined);
     assert.ok(!sink.writes.some((frame) => frame.startsWith('error')));
@@ -133,14 +135,7 @@ describe('streamed answers and the commit point', () => {
     const sink = new RecordingSink();
     const limited = { status: 429, body: quotaExhausted('1h') };
     const harness = relayHarness([{ ...limited, wait: sink.pinged(1) }, limited, limited]);
-    await relayStream(harness.services, {
-      canonical: canonicalRequest(),
-      signal: sink.controller.signal,
-      sink,
-      output: namedEvents,
-      facts: harness.facts,
-      heartbeatIntervalMs: 1,
-    });
+    await streamInto(harness, sink, { heartbeatIntervalMs: 1 });
     const failure = sink.writes.find((frame) => frame.startsWith('error'));
     assert.ok(failure !== undefined, sink.writes.join(''));
     assert.equal(failure, `error ${harness.facts.errorCode}\n\n`);
@@ -149,16 +144,7 @@ describe('streamed answers and the commit point', () => {
 
     const quiet = new RecordingSink();
     const plain = relayHarness([{ status: 400, body: googleError(400, 'Request contains an invalid argument.') }]);
-    const error = await rejection(
-      relayStream(plain.services, {
-        canonical: canonicalRequest(),
-        signal: quiet.controller.signal,
-        sink: quiet,
-        output: namedEvents,
-        facts: plain.facts,
-        heartbeatIntervalMs: 60_000,
-      }),
-    );
+    const error = await rejection(streamInto(plain, quiet, { heartbeatIntervalMs: 60_000 }));
     assert.equal(error.code, 'AGW_UPSTREAM_BAD_REQUEST');
     assert.equal(quiet.opened, false, 'nothing was sent: the caller answers a plain error');
   });
@@ -172,14 +158,7 @@ describe('streamed answers and the commit point', () => {
       },
       { chunks: [textChunk('never', { finish: true })] },
     ]);
-    await relayStream(harness.services, {
-      canonical: canonicalRequest(),
-      signal: sink.controller.signal,
-      sink,
-      output: namedEvents,
-      facts: harness.facts,
-      heartbeatIntervalMs: 60_000,
-    });
+    await streamInto(harness, sink, { heartbeatIntervalMs: 60_000 });
     assert.equal(harness.upstream.calls.length, 1);
     assert.deepEqual(
       sink.writes.filter((frame) => !frame.startsWith('text')),
@@ -201,14 +180,7 @@ describe('streamed answers and the commit point', () => {
         ],
       },
     ]);
-    await relayStream(harness.services, {
-      canonical: canonicalRequest(),
-      signal: sink.controller.signal,
-      sink,
-      output: namedEvents,
-      facts: harness.facts,
-      heartbeatIntervalMs: 60_000,
-    });
+    await streamInto(harness, sink, { heartbeatIntervalMs: 60_000 });
     assert.equal(harness.facts.errorCode, 'AGW_CLIENT_CLOSED');
     assert.deepEqual(
       [harness.facts.usage?.inputTokens, harness.facts.usage?.outputTokens],
@@ -223,10 +195,9 @@ describe('streamed answers and the commit point', () => {
     const harness = relayHarness([
       { chunks: [textChunk('a'), googleError(429, 'slow down'), textChunk('never', { finish: true })] },
     ]);
-    await relayStream(harness.services, {
+    await streamInto(harness, sink, {
       canonical: canonicalRequest({ protocol: 'gemini' }),
-      signal: sink.controller.signal,
-      sink,
+      heartbeatIntervalMs: 60_000,
       output: {
         kind: 'passthrough',
         createEncoder: () => ({
@@ -235,8 +206,6 @@ describe('streamed answers and the commit point', () => {
           end: () => ['done\n\n'],
         }),
       },
-      facts: harness.facts,
-      heartbeatIntervalMs: 60_000,
     });
     assert.deepEqual(sink.writes, [
       `chunk ${JSON.stringify(textChunk('a'))}\n\n`,
