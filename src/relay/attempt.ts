@@ -7,8 +7,8 @@ import { toGatewayError } from '../errors/catalogue.ts';
 import type { AttemptResult, Lease, UpstreamFailure } from '../pool/attempt-types.ts';
 import { rateLimitReason } from '../pool/classify-failure.ts';
 import { readUpstreamErrorBody } from '../pool/upstream-error-body.ts';
-import type { FactsRecorder } from './facts.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
+import type { FactsRecorder } from './facts.ts';
 import type { RelayServices } from './ports.ts';
 
 /** What one kind of call sends and how it reads a 200 answer. */

@@ -11,8 +11,8 @@ import {
   isUpstreamErrorBody,
   type UpstreamDecoder,
 } from '../protocols/canonical/upstream-decoder.ts';
-import { failed } from './attempt.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
+import { failed } from './attempt.ts';
 import { upstreamChunks } from './upstream-chunks.ts';
 
 export interface ReadAnswer {
