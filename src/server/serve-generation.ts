@@ -95,7 +95,15 @@ export async function serveGeneration(
     if (signal.aborted) return reply;
     return sendError(reply, adapter.dialect, error);
   } finally {
-    // The client left before the answer ended: Fastify reports no response then, so the row is written here.
-    if (signal.aborted) recordRequest(services, request, { status: clientClosedStatus, totalMs: reply.elapsedTime });
+    // A client that leaves before the answer ended gets no response, so Fastify reports none: the row is written
+    // here, once the relay is done (so it holds every fact), also when the client leaves while the last bytes flush.
+    const recordClosed = (): void =>
+      recordRequest(services, request, {
+        status: clientClosedStatus,
+        totalMs: reply.elapsedTime,
+        errorCode: 'AGW_CLIENT_CLOSED',
+      });
+    if (signal.aborted) recordClosed();
+    else signal.addEventListener('abort', recordClosed, { once: true });
   }
 }
