@@ -42,6 +42,12 @@ export const errorCatalogue = {
     scope: 'request',
     summary: 'The request body exceeds the configured limit.',
   },
+  AGW_CLIENT_CLOSED: {
+    status: 499,
+    retryable: false,
+    scope: 'request',
+    summary: 'The client closed the connection before the answer was complete (request log and metrics only).',
+  },
   AGW_NOT_FOUND: { status: 404, retryable: false, scope: 'request', summary: 'No such route, model or resource.' },
   AGW_METHOD_NOT_ALLOWED: {
     status: 405,

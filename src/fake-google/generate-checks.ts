@@ -175,8 +175,9 @@ export function checkValidatedTools(envelope: GenerateEnvelope, context: CheckCo
 export function claudeThinkingOn(envelope: GenerateEnvelope): boolean {
   if (!isClaudeModel(envelope.model)) return false;
   const config = envelope.request.generationConfig?.thinkingConfig;
+  // The thinking config decides, not the model id: a thinking-free retry of a `-thinking` model sends none and is
+  // answered without thinking (assumption: the reference's one-time retry relies on exactly this).
   return (
-    isThinkingModel(envelope.model) ||
     config?.includeThoughts === true ||
     (typeof config?.thinkingBudget === 'number' && config.thinkingBudget > 0) ||
     config?.thinkingLevel !== undefined

@@ -153,6 +153,7 @@ export async function handleStreamGenerateContent(runtime: FakeRuntime, exchange
     buildAnswer(envelope, runtime.signer),
     ids,
     applied?.streamChunks ?? runtime.settings.streamChunks,
+    applied?.runningUsage === true,
   );
   if (exchange.query['alt'] !== 'sse') {
     // Without alt=sse Google streams one JSON array of the same chunks.

@@ -28,12 +28,31 @@ function usage(answer: Answer): Record<string, number> {
   return result;
 }
 
-function wrap(parts: ResponsePart[], ids: ResponseIds, final: Answer | undefined): string {
+/** Usage of a chunk before the last one, as Google reports it mid-stream: the prompt and the output so far. */
+function runningUsage(answer: Answer, output: { text: number; thought: number }): Record<string, number> {
+  const candidates = Math.ceil(output.text / 4);
+  const thoughts = Math.ceil(output.thought / 4);
+  const result: Record<string, number> = {
+    promptTokenCount: answer.promptTokens,
+    candidatesTokenCount: candidates,
+    totalTokenCount: answer.promptTokens + candidates + thoughts,
+  };
+  if (thoughts > 0) result['thoughtsTokenCount'] = thoughts;
+  return result;
+}
+
+function wrap(
+  parts: ResponsePart[],
+  ids: ResponseIds,
+  final: Answer | undefined,
+  running?: Record<string, number>,
+): string {
   const candidate: Record<string, unknown> = { content: { role: 'model', parts } };
   if (final !== undefined) candidate['finishReason'] = 'STOP';
   candidate['index'] = 0;
   const response: Record<string, unknown> = { candidates: [candidate] };
   if (final !== undefined) response['usageMetadata'] = usage(final);
+  else if (running !== undefined) response['usageMetadata'] = running;
   response['modelVersion'] = ids.model;
   response['responseId'] = ids.responseId;
   return JSON.stringify({ response, traceId: ids.traceId });
@@ -77,9 +96,15 @@ export function splitText(text: string, count: number): string[] {
 
 /**
  * The stream as JSON chunk bodies (without SSE framing): thought text, signature, the answer text in `textChunks`
- * pieces, then the function call or image; the last chunk carries finishReason and usageMetadata.
+ * pieces, then the function call or image; the last chunk carries finishReason and usageMetadata. With
+ * `withRunningUsage` every earlier chunk carries the usage so far too, as Google's own streams do.
  */
-export function renderStreamChunks(answer: Answer, ids: ResponseIds, textChunks: number): string[] {
+export function renderStreamChunks(
+  answer: Answer,
+  ids: ResponseIds,
+  textChunks: number,
+  withRunningUsage = false,
+): string[] {
   const chunkParts: ResponsePart[][] = thoughtParts(answer).map((part) => [part]);
   if (answer.text !== undefined) {
     for (const piece of splitText(answer.text, textChunks)) chunkParts.push([{ text: piece }]);
@@ -88,7 +113,15 @@ export function renderStreamChunks(answer: Answer, ids: ResponseIds, textChunks:
   if (answer.image !== undefined) chunkParts.push([{ inlineData: answer.image }]);
   if (chunkParts.length === 0) chunkParts.push([{ text: '' }]);
   const last = chunkParts.length - 1;
-  return chunkParts.map((parts, index) => wrap(parts, ids, index === last ? answer : undefined));
+  const output = { text: 0, thought: 0 };
+  return chunkParts.map((parts, index) => {
+    for (const part of parts) {
+      if (part.thought === true) output.thought += part.text?.length ?? 0;
+      else output.text += part.text?.length ?? 0;
+    }
+    const running = withRunningUsage ? runningUsage(answer, output) : undefined;
+    return wrap(parts, ids, index === last ? answer : undefined, running);
+  });
 }
 
 /** One SSE frame: `data: <json>` and a blank line, with Google's CRLF unless told otherwise. */

@@ -26,6 +26,7 @@ export interface AppliedScript {
   resetAfterChunks: number | undefined;
   splitWrites: { pieceBytes: number; delayMs: number } | undefined;
   streamChunks: number | undefined;
+  runningUsage: boolean;
 }
 
 const streamOnlyKinds = new Set<ScriptAction['kind']>([
@@ -33,6 +34,7 @@ const streamOnlyKinds = new Set<ScriptAction['kind']>([
   'reset-after-chunks',
   'split-writes',
   'stream-chunks',
+  'running-usage',
 ]);
 
 function endpointAllowed(action: ScriptAction, endpoint: Endpoint): boolean {
@@ -83,6 +85,7 @@ export class ScriptBook {
         resetAfterChunks: undefined,
         splitWrites: undefined,
         streamChunks: undefined,
+        runningUsage: false,
       };
       if (action.kind !== 'latency' && !streamOnlyKinds.has(action.kind) && applied.terminal !== undefined) continue;
       active.remaining--;
@@ -101,6 +104,9 @@ export class ScriptBook {
           break;
         case 'stream-chunks':
           applied.streamChunks = Math.max(1, action.count);
+          break;
+        case 'running-usage':
+          applied.runningUsage = true;
           break;
         default:
           applied.terminal = action;

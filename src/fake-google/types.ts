@@ -113,7 +113,8 @@ export type ScriptAction =
   | { kind: 'split-writes'; pieceBytes: number; delayMs: number }
   | { kind: 'stream-chunks'; count: number }
   /** MODEL_CAPACITY_EXHAUSTED for the request's model: 429 RESOURCE_EXHAUSTED (default) or 503 "no capacity". */
-  | { kind: 'no-capacity'; status?: 429 | 503 };
+  | { kind: 'no-capacity'; status?: 429 | 503 }
+  | { kind: 'running-usage' };
 
 export interface ScriptMatch {
   endpoint?: Endpoint | Endpoint[];

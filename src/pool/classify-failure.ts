@@ -83,6 +83,19 @@ function describe(body: UpstreamErrorBody, text: string): string {
   return message.length > 500 ? message.slice(0, 497) + '...' : message;
 }
 
+/**
+ * Whether a failure may be the request's fault rather than the account's, and so count towards a poisoned request:
+ * a rejection of the request (400 and other client errors), or a 429 that names neither a quota nor a time to come
+ * back. A 429 with a quota or capacity reason, or with any reset hint, is a fact about the account (or the model's
+ * capacity): it never counts, so accounts that are really exhausted keep their cooldowns and the client gets
+ * AGW_ALL_ACCOUNTS_LIMITED with Retry-After instead of being told its request is poisoned.
+ */
+export function mayBePoison(verdict: FailureVerdict): boolean {
+  if (verdict.action === 'client-error') return true;
+  if (verdict.action !== 'cool-model' || verdict.hint !== undefined) return false;
+  return verdict.reason === 'RATE_LIMIT_EXCEEDED' || verdict.reason === 'RATE_LIMIT_UNKNOWN';
+}
+
 /** Classifies one failed attempt. `nowMs` is only used to turn reset timestamps into delays. */
 export function classifyFailure(failure: UpstreamFailure, settings: PoolSettings, nowMs: number): FailureVerdict {
   if (failure.kind !== 'http') {

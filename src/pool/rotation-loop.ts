@@ -7,12 +7,12 @@ import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
 import type { PoolEntry } from './account-entry.ts';
 import type { AttemptFunction, ExecuteRequest } from './attempt-types.ts';
 import { backoffMs } from './backoff.ts';
-import { classifyFailure } from './classify-failure.ts';
+import { classifyFailure, mayBePoison } from './classify-failure.ts';
 import type { PoolContext } from './context.ts';
 import { undoModelCooldown } from './cooldowns.ts';
 import { blockForValidation, coolAccount, coolModel, errorForVerdict, markForbidden } from './failure-effects.ts';
 import { normalizeModelKey } from './model-key.ts';
-import type { PoisonDetector } from './poison-detector.ts';
+import type { CausedCooldown, PoisonDetector } from './poison-detector.ts';
 import { ensureProjectId } from './project-lifecycle.ts';
 import type { Roster } from './roster.ts';
 import type { Selector } from './selector.ts';
@@ -38,6 +38,17 @@ function withRetryAfter(error: GatewayError, waitMs: number | undefined): Gatewa
     ...(error.details === undefined ? {} : { details: error.details }),
     cause: error,
   });
+}
+
+/** Every account cools down for the model: 429 with the shortest wait, so clients come back when one is free. */
+function allLimited(context: PoolContext, modelKey: string, waitMs: number, cause?: GatewayError): GatewayError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1_000));
+  context.emit({ type: 'all-limited', model: modelKey, retryAfterSeconds });
+  return new GatewayError(
+    'AGW_ALL_ACCOUNTS_LIMITED',
+    `Every account is cooling down for ${modelKey}; retry in ${retryAfterSeconds}s.`,
+    { retryAfterSeconds, ...(cause === undefined ? {} : { cause }) },
+  );
 }
 
 function poisonedError(attempts: number): GatewayError {
@@ -90,6 +101,26 @@ export async function executeWithRotation<T>(
   const sleep = async (ms: number): Promise<void> => {
     await clock.sleep(ms, signal);
   };
+  /**
+   * Notes a rejection that may be the request's fault; when it makes the request poisoned, undoes the cooldowns the
+   * request caused (only ever ones it caused: `mayBePoison` keeps real quota cooldowns out) and fails it alone.
+   */
+  const isolateIfPoisoned = (fingerprint: string, accountId: string, atMs: number, caused?: CausedCooldown): void => {
+    const undo = poison.recordRejection(
+      fingerprint,
+      accountId,
+      atMs,
+      settings.poisonThreshold,
+      settings.poisonWindowMs,
+      caused,
+    );
+    if (undo === undefined) return;
+    for (const item of undo) undoModelCooldown(context, item.entry, item.modelKey, item.cooldown, item.previous);
+    roster.availabilityVersion += 1;
+    context.logger.warn({ model: modelKey }, 'Poisoned request isolated: rejected by several accounts in a row');
+    context.emit({ type: 'poisoned', model: modelKey, accounts: settings.poisonThreshold });
+    fail(poisonedError(attempts));
+  };
 
   for (;;) {
     signal?.throwIfAborted();
@@ -110,17 +141,7 @@ export async function executeWithRotation<T>(
       // Attempts that leave every account rate limited answer 429 with Retry-After: a 503 would make clients
       // retry at once into the same wall.
       const waitMs = last.status === 429 ? selector.shortestWaitMs(modelKey, nowMs) : undefined;
-      if (waitMs !== undefined && waitMs > 0) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1_000));
-        context.emit({ type: 'all-limited', model: modelKey, retryAfterSeconds });
-        fail(
-          new GatewayError(
-            'AGW_ALL_ACCOUNTS_LIMITED',
-            `Every account is cooling down for ${modelKey}; retry in ${retryAfterSeconds}s.`,
-            { retryAfterSeconds, cause: last },
-          ),
-        );
-      }
+      if (waitMs !== undefined && waitMs > 0) fail(allLimited(context, modelKey, waitMs, last));
       fail(
         new GatewayError(
           'AGW_ATTEMPTS_EXHAUSTED',
@@ -166,17 +187,7 @@ export async function executeWithRotation<T>(
           waitedMs += wait;
           continue;
         }
-        const retryAfterSeconds = Math.max(1, Math.ceil(wait / 1_000));
-        context.emit({ type: 'all-limited', model: modelKey, retryAfterSeconds });
-        fail(
-          new GatewayError(
-            'AGW_ALL_ACCOUNTS_LIMITED',
-            `Every account is cooling down for ${modelKey}; retry in ${retryAfterSeconds}s.`,
-            {
-              retryAfterSeconds,
-            },
-          ),
-        );
+        fail(allLimited(context, modelKey, wait));
       }
     }
     if (entry === undefined) continue;
@@ -221,29 +232,13 @@ export async function executeWithRotation<T>(
     // Bytes reached the client: no retry, and no verdict about the account from a half-finished answer.
     if (failure.committed) fail(error);
 
-    const poisonable =
-      verdict.action === 'cool-model' || verdict.action === 'wait-same' || verdict.action === 'client-error';
+    const poisonable = mayBePoison(verdict);
     if (alreadyPoisoned && poisonable) fail(poisonedError(attempts));
 
     const fingerprint = poisonable ? fingerprintOf() : undefined;
     switch (verdict.action) {
       case 'client-error': {
-        if (fingerprint !== undefined) {
-          const undo = poison.recordRejection(
-            fingerprint,
-            entry.id,
-            afterMs,
-            settings.poisonThreshold,
-            settings.poisonWindowMs,
-          );
-          if (undo !== undefined) {
-            for (const caused of undo)
-              undoModelCooldown(context, caused.entry, caused.modelKey, caused.cooldown, caused.previous);
-            roster.availabilityVersion += 1;
-            context.emit({ type: 'poisoned', model: modelKey, accounts: settings.poisonThreshold });
-            fail(poisonedError(attempts));
-          }
-        }
+        if (fingerprint !== undefined) isolateIfPoisoned(fingerprint, entry.id, afterMs);
         fail(error);
         break;
       }
@@ -257,26 +252,7 @@ export async function executeWithRotation<T>(
       case 'cool-model': {
         const applied = coolModel(context, entry, modelKey, verdict);
         if (fingerprint !== undefined) {
-          const caused = applied === undefined ? undefined : { entry, modelKey, ...applied };
-          const undo = poison.recordRejection(
-            fingerprint,
-            entry.id,
-            afterMs,
-            settings.poisonThreshold,
-            settings.poisonWindowMs,
-            caused,
-          );
-          if (undo !== undefined) {
-            for (const item of undo)
-              undoModelCooldown(context, item.entry, item.modelKey, item.cooldown, item.previous);
-            roster.availabilityVersion += 1;
-            context.logger.warn(
-              { model: modelKey },
-              'Poisoned request isolated: rejected by several accounts in a row',
-            );
-            context.emit({ type: 'poisoned', model: modelKey, accounts: settings.poisonThreshold });
-            fail(poisonedError(attempts));
-          }
+          isolateIfPoisoned(fingerprint, entry.id, afterMs, applied && { entry, modelKey, ...applied });
         }
         break;
       }

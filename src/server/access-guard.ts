@@ -19,7 +19,6 @@ import type { Binding } from './bind-address.ts';
 import { createFailureThrottle, extractPresentedKey, rejectionMessage, secretsEqual } from './client-auth.ts';
 import { type Dialect, sendError } from './dialect.ts';
 import { crossSiteProblem, hostAllowed } from './host-check.ts';
-import { factsOf } from './request-context.ts';
 import type { GatewayServices } from './services.ts';
 
 export type ClientDialect = Exclude<Dialect, 'admin'>;
@@ -99,14 +98,13 @@ export function createAccessGuard(options: {
     return reject(request, reply, dialect, rejectionMessage(presented, apiKey === ''), presented?.value);
   }
 
-  /** Errors raised by a scope's routes leave in the scope's dialect, with their catalogue code on the facts. */
+  /** Errors raised by a scope's routes leave in the scope's dialect (the request log reads their code header). */
   function errorHandlerFor(dialect: Dialect) {
     return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const gatewayError = GatewayError.is(error) ? error : fromFastifyError(error);
       if (gatewayError.code === 'AGW_INTERNAL') {
         services.logger.error({ err: error, route: routeOf(request) }, 'request failed');
       }
-      factsOf(request).errorCode = gatewayError.code;
       return sendError(reply, dialect, gatewayError);
     };
   }

@@ -13,6 +13,7 @@ import { handleClientError } from './client-error.ts';
 import { dialectOf, sendError } from './dialect.ts';
 import { parseJsonBody } from './json-body.ts';
 import { factsOf } from './request-context.ts';
+import { recordRequest } from './request-record.ts';
 import { registerAnthropicRoutes } from './routes/anthropic.ts';
 import { registerConsole } from './routes/console.ts';
 import { registerGeminiRoutes } from './routes/gemini.ts';
@@ -95,38 +96,12 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
         guard.recordLogin(request, reply.statusCode < 300, typeof password === 'string' ? password : undefined);
       }
     }
-    const facts = factsOf(request);
-    if (!facts.logged) return;
-    const totalMs = reply.elapsedTime;
-    services.metrics.recordRequest({
-      route: facts.route,
-      protocol: facts.protocol,
+    const errorCode = reply.getHeader('x-agw-error-code');
+    recordRequest(services, request, {
       status: reply.statusCode,
-      totalMs,
-      attempts: facts.attempts,
-      ...(facts.upstreamMs === undefined ? {} : { upstreamMs: facts.upstreamMs }),
-      ...(facts.mappedModel === undefined ? {} : { model: facts.mappedModel }),
+      totalMs: reply.elapsedTime,
+      ...(typeof errorCode === 'string' ? { errorCode } : {}),
     });
-    const entry: RequestLogEntry = {
-      protocol: facts.protocol,
-      route: facts.route,
-      method: request.method,
-      status: reply.statusCode,
-      totalMs,
-      stream: facts.stream,
-      attempts: facts.attempts,
-      clientModel: facts.clientModel ?? null,
-      mappedModel: facts.mappedModel ?? null,
-      accountId: facts.accountId ?? null,
-      upstreamMs: facts.upstreamMs ?? null,
-      inputTokens: facts.usage?.inputTokens ?? null,
-      outputTokens: facts.usage?.outputTokens ?? null,
-      cachedTokens: facts.usage?.cachedTokens ?? null,
-      errorCode: facts.errorCode ?? null,
-      time: services.now() - totalMs,
-    };
-    services.requestLog.record(entry);
-    services.events.publish({ type: 'request', entry });
   });
 
   // Only for errors outside every scope (each scope answers its own in its dialect).

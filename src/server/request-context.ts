@@ -1,25 +1,24 @@
 /**
- * Facts a route learns while handling a request, kept on the request so the response hook can write one
- * request-log row and the metrics for it, whatever path the request took.
+ * Facts a request gathers while it is handled, kept on the request so one request-log row and the metrics can be
+ * written for it, whatever path it took. Routes note who is asking and for what; the relay's recorder
+ * (src/relay/facts.ts) is the one writer of what happened upstream (attempts, account, upstream time, usage,
+ * error code).
  */
 import type { FastifyRequest } from 'fastify';
-import type { CanonicalUsage } from '../protocols/canonical/types.ts';
+import type { RelayFacts } from '../relay/facts.ts';
 import type { RequestProtocol } from '../telemetry/request-log.ts';
 
-export interface RequestFacts {
+export interface RequestFacts extends RelayFacts {
   protocol: RequestProtocol;
   /** Route template for metrics, e.g. `/v1/chat/completions`. */
   route: string;
   clientModel?: string;
   mappedModel?: string;
-  accountId?: string;
-  attempts: number;
-  upstreamMs?: number;
-  usage?: CanonicalUsage;
-  errorCode?: string;
   stream: boolean;
   /** Generation routes are logged; health checks, metrics and static files are not. */
   logged: boolean;
+  /** The row was written (once per request, whether the response finished or the client left). */
+  recorded: boolean;
 }
 
 const facts = new WeakMap<FastifyRequest, RequestFacts>();
@@ -33,6 +32,7 @@ export function factsOf(request: FastifyRequest): RequestFacts {
       attempts: 0,
       stream: false,
       logged: false,
+      recorded: false,
     };
     facts.set(request, found);
   }

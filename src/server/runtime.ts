@@ -68,7 +68,7 @@ function metricsListener(metrics: Metrics): (event: PoolEvent) => void {
         event.outcome === 'ok' ? 'success' : event.outcome === 'revoked' ? 'invalid_grant' : 'transient_error';
       if (event.outcome !== 'stale') metrics.recordRefresh(outcome);
     }
-    // Upstream 429s are counted per answer in serve-generation.ts: not every 429 starts a cooldown.
+    // Upstream 429s are counted per answer in relay/attempt.ts: not every 429 starts a cooldown.
   };
 }
 

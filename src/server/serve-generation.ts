@@ -1,33 +1,41 @@
 /**
- * The part of every generation route that does not depend on the dialect: stream or collect, the commit point,
- * client disconnects, and what the request log learns. Routes only parse, translate and pick encoders.
+ * What every generation route does after parsing and translating: hand the canonical request to the relay,
+ * streamed or collected, and encode the outcome in the route's dialect. Routes give a `DialectAdapter` (canonical
+ * events) or a `PassthroughAdapter` (Gemini's native API forwards Google's chunks), and the relay does the rest.
+ * A client that leaves before the end still gets its request-log row (status 499, see docs/observability.md).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
-import { rateLimitReason } from '../pool/classify-failure.ts';
-import { readUpstreamErrorBody } from '../pool/upstream-error-body.ts';
+import { GatewayError } from '../errors/catalogue.ts';
 import type { CanonicalRequest } from '../protocols/canonical/types.ts';
+import { type CollectedAnswer, relayCollect } from '../relay/collect.ts';
+import type { PassthroughEncoder, StreamEncoder, StreamOutput } from '../relay/encoders.ts';
+import type { RelayServices } from '../relay/ports.ts';
+import { relayStream } from '../relay/stream.ts';
 import { type Dialect, sendError } from './dialect.ts';
-import {
-  type CollectedGeneration,
-  collectGeneration,
-  type GenerationContext,
-  type GenerationReport,
-  type StreamEncoder,
-  streamGeneration,
-} from './generation.ts';
 import { factsOf } from './request-context.ts';
+import { clientClosedStatus, recordRequest } from './request-record.ts';
 import type { GatewayServices } from './services.ts';
 import { createSseChannel } from './sse-channel.ts';
 
-export interface DialectAdapter {
+interface AdapterBase {
   dialect: Dialect;
-  /** `accountId` is the serving account, or '' when the stream failed before one was chosen. */
-  createEncoder(accountId: string): StreamEncoder;
-  /** Anthropic streams use `event: ping`; others a `: ping` comment. */
+  /** The keep-alive frame: a `: ping` comment unless the dialect has its own (Anthropic's `event: ping`). */
   heartbeatFrame?: string;
   /** The non-stream answer; may throw a GatewayError (e.g. a truncated answer). */
-  buildResponse(collected: CollectedGeneration): unknown;
+  buildResponse(collected: CollectedAnswer): unknown;
+}
+
+/** A dialect that encodes canonical events. */
+export interface DialectAdapter extends AdapterBase {
+  passthrough?: false;
+  /** `accountId` is the serving account, or '' when the stream failed before one answered. */
+  createEncoder(accountId: string): StreamEncoder;
+}
+
+/** A dialect that forwards the upstream chunks as they are (Gemini native). */
+export interface PassthroughAdapter extends AdapterBase {
+  passthrough: true;
+  createEncoder(): PassthroughEncoder;
 }
 
 /** Aborts when the client goes away before the response finished. */
@@ -35,162 +43,67 @@ export function clientAbortSignal(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) {
-      controller.abort(new GatewayError('AGW_INVALID_REQUEST', 'the client closed the connection'));
+      controller.abort(new GatewayError('AGW_CLIENT_CLOSED', 'the client closed the connection'));
     }
   });
   return controller.signal;
 }
 
-/**
- * The pool, with every attempt noted on the request's facts: when no attempt succeeds there is no report, yet the
- * request-log row of the failure still needs its attempts, last account and time spent upstream.
- */
-function observedPool(services: GatewayServices, request: FastifyRequest): GenerationContext['pool'] {
-  const facts = factsOf(request);
-  return {
-    execute: (executeRequest, attempt) =>
-      services.pool.execute(executeRequest, async (lease) => {
-        facts.attempts = lease.attempt;
-        facts.accountId = lease.accountId;
-        const startedAt = services.now();
-        try {
-          const result = await attempt(lease);
-          const failure = result.ok ? undefined : result.failure;
-          // Every upstream 429 counts, also those the pool waits out on the same account without a cooldown.
-          if (failure?.kind === 'http' && failure.status === 429) {
-            services.metrics.recordUpstream429(
-              rateLimitReason(readUpstreamErrorBody(failure.bodyText), failure.bodyText),
-            );
-          }
-          return result;
-        } finally {
-          facts.upstreamMs = (facts.upstreamMs ?? 0) + (services.now() - startedAt);
-        }
-      }),
-  };
+export function relayServices(services: GatewayServices): RelayServices {
+  return { pool: services.pool, upstream: services.upstream, metrics: services.metrics, now: services.now };
 }
 
-function applyReport(request: FastifyRequest, report: GenerationReport): void {
-  const facts = factsOf(request);
-  if (report.accountId !== undefined) facts.accountId = report.accountId;
-  facts.attempts = report.attempts;
-  facts.upstreamMs = report.upstreamMs;
-  if (report.usage !== undefined) facts.usage = report.usage;
-  if (report.inBandErrorCode !== undefined) facts.errorCode = report.inBandErrorCode;
-}
-
-function noteCanonical(request: FastifyRequest, canonical: CanonicalRequest): void {
-  const facts = factsOf(request);
-  facts.logged = true;
-  facts.clientModel = canonical.clientModel;
-  facts.mappedModel = canonical.upstreamModel;
-  facts.stream = canonical.stream;
-}
-
-/** A non-stream generation with its facts recorded; throws GatewayError when no attempt succeeded. */
-export async function collectForRequest(
-  services: GatewayServices,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  canonical: CanonicalRequest,
-): Promise<CollectedGeneration> {
-  noteCanonical(request, canonical);
-  try {
-    const collected = await collectGeneration({
-      context: { pool: observedPool(services, request), upstream: services.upstream, now: services.now },
-      canonical,
-      signal: clientAbortSignal(reply),
-    });
-    applyReport(request, collected.report);
-    return collected;
-  } catch (error) {
-    factsOf(request).errorCode = toGatewayError(error).code;
-    throw error;
-  }
-}
-
-export interface ServeOptions {
-  /**
-   * For a stream that failed before the commit point: the request to try once more instead of answering the error
-   * (Anthropic's thinking-free retry after a signature rejection), or undefined to answer it.
-   */
-  retryBeforeCommit?: (error: GatewayError, canonical: CanonicalRequest) => CanonicalRequest | undefined;
+function streamOutput(adapter: DialectAdapter | PassthroughAdapter): StreamOutput {
+  if (adapter.passthrough === true) return { kind: 'passthrough', createEncoder: () => adapter.createEncoder() };
+  return { kind: 'events', createEncoder: (accountId) => adapter.createEncoder(accountId) };
 }
 
 export async function serveGeneration(
   services: GatewayServices,
   request: FastifyRequest,
   reply: FastifyReply,
-  firstCanonical: CanonicalRequest,
-  adapter: DialectAdapter,
-  options: ServeOptions = {},
+  canonical: CanonicalRequest,
+  adapter: DialectAdapter | PassthroughAdapter,
 ): Promise<FastifyReply> {
-  let canonical = firstCanonical;
-  const headers = { 'x-mapped-model': canonical.upstreamModel };
-  if (!canonical.stream) {
-    try {
-      const collected = await collectForRequest(services, request, reply, canonical);
-      return reply.headers(headers).send(adapter.buildResponse(collected));
-    } catch (error) {
-      factsOf(request).errorCode = toGatewayError(error).code;
-      return sendError(reply.headers(headers), adapter.dialect, error);
-    }
-  }
-  noteCanonical(request, canonical);
   const facts = factsOf(request);
+  facts.logged = true;
+  facts.clientModel = canonical.clientModel;
+  facts.mappedModel = canonical.upstreamModel;
+  facts.stream = canonical.stream;
+  reply.header('x-mapped-model', canonical.upstreamModel);
   const signal = clientAbortSignal(reply);
-  const context: GenerationContext = {
-    pool: observedPool(services, request),
-    upstream: services.upstream,
-    now: services.now,
-  };
-
-  const config = services.config();
-  const channel = createSseChannel(reply, {
-    heartbeatIntervalMs: config.server.heartbeatIntervalMs,
-    onHeartbeat: () => services.metrics.recordHeartbeat(),
-    ...(adapter.heartbeatFrame === undefined ? {} : { heartbeatFrame: adapter.heartbeatFrame }),
-  });
   try {
-    for (;;) {
-      try {
-        const report = await streamGeneration({
-          context,
-          canonical,
-          createEncoder: (accountId) => adapter.createEncoder(accountId),
-          channel,
-          signal,
-          heartbeatIntervalMs: config.server.heartbeatIntervalMs,
-          responseHeaders: headers,
-        });
-        applyReport(request, report);
-        break;
-      } catch (error) {
-        // Nothing reached the client yet, so the route may still change its mind and try a different request.
-        const retry =
-          channel.committed || channel.closed || signal.aborted
-            ? undefined
-            : options.retryBeforeCommit?.(toGatewayError(error), canonical);
-        if (retry === undefined) throw error;
-        canonical = retry;
-      }
+    if (!canonical.stream) {
+      const collected = await relayCollect(relayServices(services), { canonical, signal, facts });
+      return reply.send(adapter.buildResponse(collected));
     }
+    const sink = createSseChannel(
+      reply,
+      adapter.heartbeatFrame === undefined ? {} : { heartbeatFrame: adapter.heartbeatFrame },
+    );
+    await relayStream(relayServices(services), {
+      canonical,
+      signal,
+      sink,
+      output: streamOutput(adapter),
+      facts,
+      heartbeatIntervalMs: services.config().server.heartbeatIntervalMs,
+    });
+    return reply;
   } catch (error) {
-    const gatewayError = toGatewayError(error);
-    facts.errorCode = gatewayError.code;
-    if (signal.aborted || channel.closed) {
-      channel.end();
-    } else if (channel.committed) {
-      // Past the commit point (a heartbeat already went out): the failure travels in-band.
-      const encoder = adapter.createEncoder('');
-      await channel.write([
-        ...encoder.push({ type: 'error', code: gatewayError.code, message: gatewayError.message }),
-        ...encoder.end(),
-      ]);
-      channel.end();
-    } else {
-      return sendError(reply.headers(headers), adapter.dialect, gatewayError);
-    }
+    // Nobody is left to answer.
+    if (signal.aborted) return reply;
+    return sendError(reply, adapter.dialect, error);
+  } finally {
+    // A client that leaves before the answer ended gets no response, so Fastify reports none: the row is written
+    // here, once the relay is done (so it holds every fact), also when the client leaves while the last bytes flush.
+    const recordClosed = (): void =>
+      recordRequest(services, request, {
+        status: clientClosedStatus,
+        totalMs: reply.elapsedTime,
+        errorCode: 'AGW_CLIENT_CLOSED',
+      });
+    if (signal.aborted) recordClosed();
+    else signal.addEventListener('abort', recordClosed, { once: true });
   }
-  return reply;
 }

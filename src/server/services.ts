@@ -7,12 +7,12 @@ import type { LiveConfig } from '../config/live-config.ts';
 import type { GoogleClients } from '../google/clients.ts';
 import type { AccountPool } from '../pool/pool.ts';
 import type { SignatureStore } from '../protocols/anthropic/signature-store.ts';
+import type { UpstreamCaller } from '../relay/ports.ts';
 import type { AccountStore } from '../store/account-store.ts';
 import type { EventBus } from '../telemetry/event-bus.ts';
 import type { Logger } from '../telemetry/log-port.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { RequestLog, RequestLogEntry } from '../telemetry/request-log.ts';
-import type { UpstreamCaller } from './generation.ts';
 import type { QuotaRefresher } from './quota-refresher.ts';
 
 /** What the admin event stream (`/api/events`) carries. */

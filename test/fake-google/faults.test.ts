@@ -228,6 +228,25 @@ describe('stream faults and framing on the wire', () => {
     assert.equal(parseSseFrames((await raw('abcdefghijkl')).body.toString('utf8')).length, 3);
   });
 
+  test('a running-usage rule puts the usage so far on every chunk of one stream', async () => {
+    started.google.control.script({ action: { kind: 'running-usage' } });
+    const frames = parseSseFrames((await raw('abcdefghijkl')).body.toString('utf8'));
+    const usage = frames.map((frame) => frame.response.usageMetadata);
+    assert.equal(usage.length, 3);
+    const prompt = usage[2].promptTokenCount;
+    assert.ok(prompt > 0);
+    for (const item of usage) assert.equal(item.promptTokenCount, prompt);
+    const candidates = usage.map((item) => item.candidatesTokenCount as number);
+    assert.deepEqual(
+      [...candidates].sort((a, b) => a - b),
+      candidates,
+      'the output so far only grows',
+    );
+    assert.equal(candidates[2], usage[2].candidatesTokenCount);
+    const plain = parseSseFrames((await raw('abcdefghijkl')).body.toString('utf8'));
+    assert.equal(plain[0].response.usageMetadata, undefined, 'one stream only');
+  });
+
   test('reset after K chunks: K complete frames, then ECONNRESET', async () => {
     started.google.control.script({ action: { kind: 'reset-after-chunks', chunks: 2 } });
     const reply = await raw('reset me');

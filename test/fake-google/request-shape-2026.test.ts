@@ -112,7 +112,11 @@ describe('request shape rules of 2026', () => {
     }
 
     function withHistory(model: string, modelTurn: Loose, extra: Record<string, unknown> = {}): Loose {
-      const body: Loose = envelope(model, 'What is the weather in Paris?', { tools: [weatherTool], ...extra });
+      const body: Loose = envelope(model, 'What is the weather in Paris?', {
+        tools: [weatherTool],
+        generationConfig: { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } },
+        ...extra,
+      });
       body.request.contents.push(modelTurn, {
         role: 'user',
         parts: [{ functionResponse: { name: 'get_weather', response: { temperature: 21 } } }],
@@ -156,8 +160,12 @@ describe('request shape rules of 2026', () => {
 
     test('thinking on by config (thinkingLevel, budget) counts; thinking off does not', async () => {
       started.google.control.setRules({ claudeToolHistoryThinking: true });
-      const plain = await generate(withHistory('claude-sonnet-4-6', unsignedTurn));
+      const plain = await generate(withHistory('claude-sonnet-4-6', unsignedTurn, { generationConfig: {} }));
       assert.equal(plain.status, 200);
+      const thinkingIdWithoutConfig = await generate(
+        withHistory('claude-opus-4-6-thinking', unsignedTurn, { generationConfig: {} }),
+      );
+      assert.equal(thinkingIdWithoutConfig.status, 200, 'the model id alone does not turn thinking on');
       const level = await generate(
         withHistory('claude-sonnet-4-6', unsignedTurn, {
           generationConfig: { thinkingConfig: { thinkingLevel: 'high' } },
@@ -221,8 +229,8 @@ describe('request shape rules of 2026', () => {
       functionDeclarations: [{ name: 'list_files', parameters: { type: 'object', properties: {} } }],
     };
 
-    test('rule on (the default): a Claude declaration with no required property is a 400', async () => {
-      assert.equal(started.google.control.rules().validatedToolsRequired, true);
+    test('rule on: a Claude declaration with no required property is a 400', async () => {
+      started.google.control.setRules({ validatedToolsRequired: true });
       const reply = await generate(envelope('claude-sonnet-4-6', 'hi', { tools: [noRequired], toolConfig: validated }));
       assert.equal(reply.status, 400);
       assert.equal(reply.body.error.status, 'INVALID_ARGUMENT');

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { UpstreamFailure } from '../../src/pool/attempt-types.ts';
-import { classifyFailure, extractValidationUrl, type FailureVerdict } from '../../src/pool/classify-failure.ts';
+import {
+  classifyFailure,
+  extractValidationUrl,
+  type FailureVerdict,
+  mayBePoison,
+} from '../../src/pool/classify-failure.ts';
 import { defaultPoolSettings } from '../../src/pool/settings.ts';
 import { readUpstreamErrorBody } from '../../src/pool/upstream-error-body.ts';
 
@@ -172,4 +177,40 @@ test('extractValidationUrl falls back to the first https URL and unescapes \\u00
     googleError(403, 'x', [errorInfo('VALIDATION_REQUIRED', { appeal_url: 'https://a.example/appeal' })]),
   );
   assert.equal(extractValidationUrl(readUpstreamErrorBody(appeal), appeal), 'https://a.example/appeal');
+});
+
+test('mayBePoison: only failures that say nothing about the account count towards a poisoned request', () => {
+  const rows: Array<[string, UpstreamFailure, boolean]> = [
+    ['400 invalid argument', http(400, googleError(400, 'Request contains an invalid argument.')), true],
+    ['404 unknown model', http(404, googleError(404, 'not found')), true],
+    [
+      '429 without reason or reset',
+      http(429, googleError(429, 'Resource has been exhausted (e.g. check quota).')),
+      true,
+    ],
+    ['429 rate limit without reset', http(429, googleError(429, 'x', [errorInfo('RATE_LIMIT_EXCEEDED')])), true],
+    [
+      '429 QUOTA_EXHAUSTED with a 3 h reset',
+      http(429, googleError(429, 'x', [errorInfo('QUOTA_EXHAUSTED', { quotaResetDelay: '3h0m0s' })])),
+      false,
+    ],
+    ['429 QUOTA_EXHAUSTED without a reset', http(429, googleError(429, 'x', [errorInfo('QUOTA_EXHAUSTED')])), false],
+    ['429 capacity', http(429, googleError(429, 'x', [errorInfo('MODEL_CAPACITY_EXHAUSTED')])), false],
+    [
+      '429 rate limit with a 30 s reset',
+      http(429, googleError(429, 'x', [errorInfo('RATE_LIMIT_EXCEEDED', { quotaResetDelay: '30s' })])),
+      false,
+    ],
+    [
+      '429 rate limit with a 1 s reset (waited out)',
+      http(429, googleError(429, 'x', [errorInfo('RATE_LIMIT_EXCEEDED', { quotaResetDelay: '1s' })])),
+      false,
+    ],
+    ['429 with Retry-After only', http(429, googleError(429, 'slow down'), { 'retry-after': '120' }), false],
+    ['503', http(503, googleError(503, 'unavailable')), false],
+    ['401', http(401, googleError(401, 'expired')), false],
+  ];
+  for (const [name, failure, expected] of rows) {
+    assert.equal(mayBePoison(classifyFailure(failure, defaultPoolSettings, now)), expected, name);
+  }
 });

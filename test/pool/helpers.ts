@@ -195,6 +195,13 @@ export function quotaExhausted(delay: string): unknown {
   };
 }
 
+/** A 429 that names no quota and no reset: it may be the request's own fault (poison detection counts it). */
+export function rateLimitedWithoutHint(): unknown {
+  return {
+    error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' },
+  };
+}
+
 export function revoked(message = 'invalid_grant: Token has been expired or revoked.'): GatewayError {
   return new GatewayError('AGW_REFRESH_REVOKED', message);
 }

@@ -6,6 +6,7 @@ import {
   makeAccount,
   ok,
   quotaExhausted,
+  rateLimitedWithoutHint,
   rejection,
   startMs,
   withTier,
@@ -298,7 +299,7 @@ describe('poisoned requests', () => {
     const error = await rejection(
       pool.execute({ model: 'claude', requestFingerprint: 'bad' }, async (lease) => {
         poisonedCalls.push(lease.accountId);
-        return httpFailure(429, quotaExhausted('1h'));
+        return httpFailure(429, rateLimitedWithoutHint());
       }),
     );
     assert.equal(error.code, 'AGW_POISONED_REQUEST');
@@ -310,7 +311,7 @@ describe('poisoned requests', () => {
     const second = await rejection(
       pool.execute({ model: 'claude', requestFingerprint: 'bad' }, async () => {
         again += 1;
-        return httpFailure(429, quotaExhausted('1h'));
+        return httpFailure(429, rateLimitedWithoutHint());
       }),
     );
     assert.equal(second.code, 'AGW_POISONED_REQUEST');
@@ -331,7 +332,7 @@ describe('poisoned requests', () => {
     assert.equal(hashed, 0, 'the happy path never hashes the prompt');
     const error = await rejection(
       pool.execute({ model: 'claude', requestFingerprint: lazy('bad') }, async () =>
-        httpFailure(429, quotaExhausted('1h')),
+        httpFailure(429, rateLimitedWithoutHint()),
       ),
     );
     assert.equal(error.code, 'AGW_POISONED_REQUEST');
@@ -342,9 +343,66 @@ describe('poisoned requests', () => {
     const { pool } = createTestPool({ poisonThreshold: 3 });
     pool.load(five());
     const error = await rejection(
-      pool.execute({ model: 'claude', requestFingerprint: 'bad' }, async () => httpFailure(429, quotaExhausted('1h'))),
+      pool.execute({ model: 'claude', requestFingerprint: 'bad' }, async () =>
+        httpFailure(429, rateLimitedWithoutHint()),
+      ),
     );
     assert.equal(error.code, 'AGW_ATTEMPTS_EXHAUSTED');
     assert.equal(pool.status().filter((account) => account.state === 'cooling').length, 3);
+  });
+
+  test('accounts really out of quota (429 QUOTA_EXHAUSTED with a 3 h reset) are never taken for poison', async () => {
+    const { pool, clock, events } = createTestPool({ poisonThreshold: 3 });
+    pool.load(['a', 'b', 'c'].map((id) => makeAccount(id)));
+    // Other requests succeeded minutes before: the condition under which a poisoned request is judged.
+    await pool.execute({ model: 'claude', requestFingerprint: 'earlier' }, async () => ok('fine'));
+    clock.nowMs += 120_000;
+    const calls: string[] = [];
+    const exhausted = async (lease: { accountId: string }) => {
+      calls.push(lease.accountId);
+      return httpFailure(429, quotaExhausted('3h'));
+    };
+    const error = await rejection(pool.execute({ model: 'claude', requestFingerprint: 'same' }, exhausted));
+    assert.equal(error.status, 429, `${error.code}: ${error.message}`);
+    assert.notEqual(error.code, 'AGW_POISONED_REQUEST');
+    assert.ok(Math.abs((error.retryAfterSeconds ?? 0) - 10_800) <= 60, String(error.retryAfterSeconds));
+    assert.equal(new Set(calls).size, 3);
+    assert.ok(!events.some((event) => event.type === 'poisoned'));
+    assert.ok(
+      pool.status().every((account) => account.state === 'cooling'),
+      'every real cooldown stays',
+    );
+    // The same request, retried by the client: no account is asked again before the reset.
+    for (let index = 0; index < 5; index += 1) {
+      clock.nowMs += 10_000;
+      const again = await rejection(pool.execute({ model: 'claude', requestFingerprint: 'same' }, exhausted));
+      assert.equal(again.code, 'AGW_ALL_ACCOUNTS_LIMITED');
+      assert.ok(Math.abs((again.retryAfterSeconds ?? 0) - 10_800) <= 120, String(again.retryAfterSeconds));
+    }
+    assert.equal(calls.length, 3, 'no upstream call to an exhausted account');
+  });
+
+  test('a poisoned verdict only undoes the cooldowns the request caused, never a real one', async () => {
+    const { pool, events } = createTestPool({ poisonThreshold: 2 });
+    pool.load(five());
+    await pool.execute({ model: 'claude', requestFingerprint: 'healthy' }, async () => ok('fine'));
+    // The first account tried is really out of quota; the others reject the request without naming a quota.
+    let first: string | undefined;
+    const error = await rejection(
+      pool.execute({ model: 'claude', requestFingerprint: 'bad' }, async (lease) => {
+        first ??= lease.accountId;
+        return lease.accountId === first
+          ? httpFailure(429, quotaExhausted('3h'))
+          : httpFailure(429, rateLimitedWithoutHint());
+      }),
+    );
+    assert.equal(error.code, 'AGW_POISONED_REQUEST');
+    assert.ok(events.some((event) => event.type === 'poisoned'));
+    const cooling = pool.status().filter((account) => account.state === 'cooling');
+    assert.deepEqual(
+      cooling.map((account) => account.id),
+      [first],
+      'only the exhausted account cools down',
+    );
   });
 });

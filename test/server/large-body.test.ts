@@ -52,7 +52,8 @@ test('the default limit is 32 MiB: a body just under it is served intact, meanwh
   assert.equal(response.status, 200, await response.clone().text());
   assert.ok(answeredMeanwhile > 0, 'health answered while the large request was in flight');
   const call = harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).at(-1);
-  const parts = (call?.body as { request: { contents: Array<{ parts: Array<Record<string, unknown>> }> } }).request
+  assert.ok(call, 'the request reached Google');
+  const parts = (call.body as { request: { contents: Array<{ parts: Array<Record<string, unknown>> }> } }).request
     .contents[0]?.parts;
   const inline = parts?.find((part) => part['inlineData'] !== undefined)?.['inlineData'] as { data: string };
   assert.equal(inline.data.length, image.length);

@@ -2,12 +2,13 @@
  * Anthropic messages → Gemini contents. Thinking signatures are only forwarded when agw itself saw the upstream issue
  * them for the target model family; unanswered tool calls get synthetic error results without losing any message.
  */
+
+import { skipSignatureSentinel } from '../canonical/safety.ts';
 import type { GeminiContent, GeminiPart } from '../canonical/types.ts';
 import type { ModelFamily } from '../models.ts';
 import { fixToolArguments } from '../schema-sanitizer.ts';
 import type { AnthropicMessage, ContentBlock, ToolResultBlock } from './request-schema.ts';
 import type { SignatureStore } from './signature-store.ts';
-import { skipSignatureSentinel } from './thinking-parts.ts';
 
 /** Upper bound on one tool result's text; longer outputs are cut so one huge log cannot fill the context window. */
 export const maxToolResultCharacters = 200_000;

@@ -2,9 +2,11 @@
  * Canonical events → Anthropic Messages stream events (as objects). The SSE encoder serialises them and the
  * non-stream builder folds them, so both answers always agree. Guarantees: `message_start` first (with usage and the
  * client's model name), every block started is stopped, exactly one `message_delta`, `message_stop` last — or, on
- * failure, one `error` event last and no invented `end_turn`.
+ * failure, one `error` event last and no invented `end_turn`. Canonical blocks map one to one onto content blocks
+ * (inline data becomes a text block holding a markdown image); a delta outside its block opens one, so a sequence
+ * that skipped a `block-start` still encodes well formed.
  */
-import { errorCatalogue } from '../../errors/catalogue.ts';
+import { type ErrorCode, errorCatalogue } from '../../errors/catalogue.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason } from '../canonical/types.ts';
 import type { ModelFamily } from '../models.ts';
 import { anthropicErrorType } from './error-body.ts';
@@ -134,7 +136,7 @@ export function createMessagesEventEncoder(options: MessagesEncoderOptions): Mes
     return index;
   };
 
-  const fail = (out: AnthropicStreamEvent[], code: string, message: string): void => {
+  const fail = (out: AnthropicStreamEvent[], code: ErrorCode, message: string): void => {
     start(out);
     close(out);
     out.push({ type: 'error', error: { type: streamErrorType(code), message } });
@@ -153,6 +155,14 @@ export function createMessagesEventEncoder(options: MessagesEncoderOptions): Mes
     usage: (_out: AnthropicStreamEvent[], event: Extract<CanonicalEvent, { type: 'usage' }>) => {
       usage = event.usage;
     },
+    'block-start': (out: AnthropicStreamEvent[], event: Extract<CanonicalEvent, { type: 'block-start' }>) => {
+      start(out);
+      close(out);
+      openBlock(out, event.kind);
+    },
+    'block-end': (out: AnthropicStreamEvent[]) => {
+      close(out);
+    },
     'thinking-delta': (out: AnthropicStreamEvent[], event: Extract<CanonicalEvent, { type: 'thinking-delta' }>) => {
       if (event.text === '' && open?.kind === 'thinking') return;
       start(out);
@@ -167,21 +177,19 @@ export function createMessagesEventEncoder(options: MessagesEncoderOptions): Mes
       if (event.signature === '') return;
       options.signatureStore.remember(options.sessionKey, options.accountId, options.family, event.signature);
       start(out);
-      if (open?.kind === 'thinking') {
-        heldSignature = event.signature;
-        return;
-      }
-      // A signature with no thinking before it still has to reach the client, as a signature-only thinking block.
+      // Sent as the block's last delta when it stops; a signature-only block is opened here.
       openBlock(out, 'thinking');
       heldSignature = event.signature;
-      close(out);
     },
     'text-delta': (out: AnthropicStreamEvent[], event: Extract<CanonicalEvent, { type: 'text-delta' }>) => {
       appendText(out, event.text);
     },
     'inline-data': (out: AnthropicStreamEvent[], event: Extract<CanonicalEvent, { type: 'inline-data' }>) => {
       // Anthropic answers cannot carry images; a data-URI markdown image is what clients can render.
+      start(out);
+      close(out);
       appendText(out, `![image](data:${event.mimeType};base64,${event.data})`);
+      close(out);
     },
     'tool-call': (out: AnthropicStreamEvent[], event: Extract<CanonicalEvent, { type: 'tool-call' }>) => {
       start(out);
@@ -270,7 +278,7 @@ function anthropicUsage(usage: CanonicalUsage | undefined): AnthropicUsage {
   };
 }
 
-function streamErrorType(code: string): 'api_error' | 'overloaded_error' {
-  const status = code in errorCatalogue ? errorCatalogue[code as keyof typeof errorCatalogue].status : 500;
+function streamErrorType(code: ErrorCode): 'api_error' | 'overloaded_error' {
+  const status: number = errorCatalogue[code].status;
   return anthropicErrorType(status) === 'overloaded_error' || status === 429 ? 'overloaded_error' : 'api_error';
 }

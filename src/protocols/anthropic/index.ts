@@ -23,12 +23,5 @@ export {
 export { type AnthropicCanonicalRequest, type TranslationOptions, toCanonicalRequest } from './request-translator.ts';
 export { buildMessagesResponse, type MessagesResponse } from './response-builder.ts';
 export { sessionKeyFor } from './session-key.ts';
-export {
-  createSignatureRetryGuard,
-  isSignatureError,
-  type SignatureRetryGuard,
-  withoutThinking,
-} from './signature-retry.ts';
 export { createSignatureStore, type SignatureStore, type SignatureStoreOptions } from './signature-store.ts';
 export { createMessagesStreamEncoder, type MessagesStreamEncoder, sseFrame } from './stream-encoder.ts';
-export { skipSignatureSentinel } from './thinking-parts.ts';

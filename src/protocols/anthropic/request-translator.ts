@@ -5,6 +5,7 @@
  * the thinking budget.
  */
 import { GatewayError } from '../../errors/catalogue.ts';
+import { stripThinking } from '../canonical/thinking-free-retry.ts';
 import type {
   CanonicalRequest,
   GeminiContent,
@@ -20,7 +21,6 @@ import { mapMessages } from './content-mapper.ts';
 import type { AnthropicMessage, MessagesRequest, ToolChoice, ToolDefinition } from './request-schema.ts';
 import { sessionKeyFor } from './session-key.ts';
 import type { SignatureStore } from './signature-store.ts';
-import { stripThinking } from './thinking-parts.ts';
 
 /** Budget used when a client enables thinking without `budget_tokens` (Anthropic requires it; some clients omit it). */
 export const defaultThinkingBudget = 16_000;

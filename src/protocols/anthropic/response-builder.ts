@@ -4,7 +4,7 @@
  * (weakness 5). A failed or truncated answer becomes a thrown GatewayError: nothing was sent yet, so the server can
  * still retry or answer with a proper error status.
  */
-import { type ErrorCode, errorCatalogue, GatewayError } from '../../errors/catalogue.ts';
+import { type ErrorCode, GatewayError } from '../../errors/catalogue.ts';
 import type { CanonicalEvent } from '../canonical/types.ts';
 import {
   type AnthropicUsage,
@@ -90,9 +90,9 @@ export function buildMessagesResponse(
 function failure(events: readonly CanonicalEvent[], message: string): GatewayError {
   const errorEvent = events.find((event) => event.type === 'error');
   const code: ErrorCode =
-    errorEvent !== undefined && errorEvent.code in errorCatalogue
-      ? (errorEvent.code as ErrorCode)
-      : errorEvent === undefined && !events.some((event) => event.type === 'finish')
+    errorEvent !== undefined
+      ? errorEvent.code
+      : !events.some((event) => event.type === 'finish')
         ? 'AGW_UPSTREAM_STREAM_BROKEN'
         : 'AGW_UPSTREAM_SERVER_ERROR';
   return new GatewayError(code, message);

@@ -3,6 +3,7 @@
  * stream into one message, which every non-stream encoder starts from.
  */
 import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from '../../errors/catalogue.ts';
 import { isImageModel } from '../models.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason, GeminiRequest } from './types.ts';
 
@@ -97,10 +98,13 @@ export interface CollectedMessage {
   toolCalls: CollectedToolCall[];
   usage?: CanonicalUsage;
   finish?: { reason: FinishReason; rawReason: string };
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
-/** Aggregates a complete event stream into one message (for non-stream responses). */
+/**
+ * Aggregates a complete event stream into one message (for non-stream responses). Blocks follow the events'
+ * `block-start`s; deltas outside a block of their kind start one, so hand-written sequences aggregate too.
+ */
 export function collectEvents(events: Iterable<CanonicalEvent>): CollectedMessage {
   const message: CollectedMessage = {
     id: '',
@@ -117,6 +121,11 @@ export function collectEvents(events: Iterable<CanonicalEvent>): CollectedMessag
       case 'message-start':
         message.id = event.id;
         message.model = event.model;
+        break;
+      case 'block-start':
+        message.blocks.push(event.kind === 'thinking' ? { type: 'thinking', text: '' } : { type: 'text', text: '' });
+        break;
+      case 'block-end':
         break;
       case 'thinking-delta':
         message.thinking += event.text;

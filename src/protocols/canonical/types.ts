@@ -6,6 +6,7 @@
  * `CanonicalEvent`s, and each protocol encodes those events into its own SSE frames or JSON body.
  * Names follow `<noun>-<verb>`; this file changes rarely.
  */
+import type { ErrorCode } from '../../errors/catalogue.ts';
 
 /** A Gemini `Part` as v1internal accepts it. Unknown keys are carried through untouched. */
 export interface GeminiPart {
@@ -94,16 +95,43 @@ export interface CanonicalUsage {
   totalTokens: number;
 }
 
+/** The kinds of block that arrive in pieces; tool calls and inline data arrive whole (see their events). */
+export type StreamedBlockKind = 'thinking' | 'text';
+
+/**
+ * One step of an answer. An answer is a sequence of blocks, numbered from 0 in order and never interleaved:
+ * a streamed block is `block-start`, its deltas, `block-end`; a tool call or inline data is one event that is a
+ * whole block. Every block started is ended before the next starts and before `finish` or `error`. Encoders can
+ * rely on this shape (docs/architecture.md), which the decoder's property tests pin down.
+ */
 export type CanonicalEvent =
   | { type: 'message-start'; id: string; model: string }
+  | { type: 'block-start'; index: number; kind: StreamedBlockKind }
+  /** Text of the open thinking block. */
   | { type: 'thinking-delta'; text: string }
-  /** Signature for the thinking block just streamed (or a signature-only part). */
+  /** Signature of the open thinking block (a signature-only block has no delta); the block ends right after. */
   | { type: 'thinking-signature'; signature: string }
+  /** Text of the open text block. */
   | { type: 'text-delta'; text: string }
-  | { type: 'tool-call'; id: string; name: string; arguments: Record<string, unknown>; signature?: string }
-  | { type: 'inline-data'; mimeType: string; data: string }
+  | { type: 'block-end'; index: number }
+  /** A whole tool-call block. */
+  | {
+      type: 'tool-call';
+      index: number;
+      id: string;
+      name: string;
+      arguments: Record<string, unknown>;
+      signature?: string;
+    }
+  /** A whole inline-data block (an image the model generated). */
+  | { type: 'inline-data'; index: number; mimeType: string; data: string }
   | { type: 'usage'; usage: CanonicalUsage }
   /** `rawReason` is Gemini's finishReason (e.g. `STOP`, `MAX_TOKENS`, `SAFETY`). */
   | { type: 'finish'; reason: FinishReason; rawReason: string }
-  /** In-band failure after the commit point; the encoder ends the stream cleanly after it. */
-  | { type: 'error'; code: string; message: string };
+  /** The answer failed (a truncated or broken upstream stream); encoders end the stream cleanly after it. */
+  | { type: 'error'; code: ErrorCode; message: string };
+
+/** Events that are part of the answer itself; the first one received commits a stream (docs/architecture.md). */
+export function isContentEvent(event: CanonicalEvent): boolean {
+  return event.type !== 'message-start' && event.type !== 'usage' && event.type !== 'error';
+}

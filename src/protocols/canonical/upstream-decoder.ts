@@ -3,10 +3,13 @@
  *
  * One decoder per upstream response. Only candidate 0 is read (the gateway never asks for more than one).
  * A stream that ends without a finishReason is reported as an `error` event, never as a normal stop, so a
- * truncated answer is visible to the client.
+ * truncated answer is visible to the client. Parts become blocks (types.ts): consecutive thinking or text parts
+ * extend the open block, a change of kind ends it, a thinking signature ends its block, and tool calls and inline
+ * data are whole blocks of their own.
  */
 import { createHash } from 'node:crypto';
-import type { CanonicalEvent, CanonicalUsage, FinishReason } from './types.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
+import type { CanonicalEvent, CanonicalUsage, FinishReason, StreamedBlockKind } from './types.ts';
 
 export interface UpstreamDecoder {
   /** One parsed JSON chunk (a `data:` payload of the upstream SSE stream, or a whole non-stream body). */
@@ -150,7 +153,7 @@ export function isUpstreamErrorBody(body: unknown): boolean {
   return readUpstreamError(body) !== undefined;
 }
 
-function errorCodeFor(info: UpstreamErrorInfo): string {
+function errorCodeFor(info: UpstreamErrorInfo): ErrorCode {
   if (info.code === 429 || info.status === 'RESOURCE_EXHAUSTED') return 'AGW_UPSTREAM_RATE_LIMITED';
   if (info.code === 400 || info.status === 'INVALID_ARGUMENT') return 'AGW_UPSTREAM_BAD_REQUEST';
   return 'AGW_UPSTREAM_SERVER_ERROR';
@@ -175,6 +178,39 @@ export function createUpstreamDecoder(): UpstreamDecoder {
   let toolCallSeen = false;
   let lastUsage: CanonicalUsage | undefined;
   const seenToolCalls = new Set<string>();
+  let open: { kind: StreamedBlockKind; index: number } | undefined;
+  let nextIndex = 0;
+
+  function endBlock(events: CanonicalEvent[]): void {
+    if (open === undefined) return;
+    events.push({ type: 'block-end', index: open.index });
+    open = undefined;
+  }
+
+  function openBlock(events: CanonicalEvent[], kind: StreamedBlockKind): void {
+    if (open?.kind === kind) return;
+    endBlock(events);
+    open = { kind, index: nextIndex++ };
+    events.push({ type: 'block-start', index: open.index, kind });
+  }
+
+  /** The index of a block that arrives whole, after ending the open one. */
+  function wholeBlock(events: CanonicalEvent[]): number {
+    endBlock(events);
+    return nextIndex++;
+  }
+
+  function appendText(events: CanonicalEvent[], text: string): void {
+    openBlock(events, 'text');
+    events.push({ type: 'text-delta', text });
+  }
+
+  /** A signature ends its thinking block; one without thinking before it is a signature-only block. */
+  function appendSignature(events: CanonicalEvent[], signature: string): void {
+    openBlock(events, 'thinking');
+    events.push({ type: 'thinking-signature', signature });
+    endBlock(events);
+  }
 
   function decodePart(part: JsonObject, events: CanonicalEvent[]): void {
     const signature = signatureOf(part);
@@ -189,6 +225,7 @@ export function createUpstreamDecoder(): UpstreamDecoder {
       toolCallSeen = true;
       const event: CanonicalEvent = {
         type: 'tool-call',
+        index: wholeBlock(events),
         id: upstreamId !== '' ? upstreamId : toolCallId(name, args),
         name,
         arguments: args,
@@ -202,6 +239,7 @@ export function createUpstreamDecoder(): UpstreamDecoder {
       const mimeType = inlineData['mimeType'] ?? inlineData['mime_type'];
       events.push({
         type: 'inline-data',
+        index: wholeBlock(events),
         mimeType: typeof mimeType === 'string' ? mimeType : 'application/octet-stream',
         data: inlineData['data'],
       });
@@ -210,26 +248,29 @@ export function createUpstreamDecoder(): UpstreamDecoder {
     const executableCode = part['executableCode'];
     if (isObject(executableCode) && typeof executableCode['code'] === 'string') {
       const language = typeof executableCode['language'] === 'string' ? executableCode['language'].toLowerCase() : '';
-      events.push({ type: 'text-delta', text: `\n\`\`\`${language}\n${executableCode['code']}\n\`\`\`\n` });
+      appendText(events, `\n\`\`\`${language}\n${executableCode['code']}\n\`\`\`\n`);
       return;
     }
     const codeResult = part['codeExecutionResult'];
     if (isObject(codeResult) && typeof codeResult['output'] === 'string') {
-      events.push({ type: 'text-delta', text: `\n\`\`\`output\n${codeResult['output']}\n\`\`\`\n` });
+      appendText(events, `\n\`\`\`output\n${codeResult['output']}\n\`\`\`\n`);
       return;
     }
     const text = typeof part['text'] === 'string' ? part['text'] : '';
     if (part['thought'] === true) {
-      if (text !== '') events.push({ type: 'thinking-delta', text });
-      if (signature !== undefined) events.push({ type: 'thinking-signature', signature });
+      if (text !== '') {
+        openBlock(events, 'thinking');
+        events.push({ type: 'thinking-delta', text });
+      }
+      if (signature !== undefined) appendSignature(events, signature);
       return;
     }
     if (text !== '') {
-      events.push({ type: 'text-delta', text });
+      appendText(events, text);
       return;
     }
     // A signature-only empty text part closes the preceding thinking block.
-    if (signature !== undefined) events.push({ type: 'thinking-signature', signature });
+    if (signature !== undefined) appendSignature(events, signature);
   }
 
   return {
@@ -239,7 +280,9 @@ export function createUpstreamDecoder(): UpstreamDecoder {
       const upstreamError = Array.isArray(chunk) || isObject(chunk) ? readUpstreamError(chunk) : undefined;
       if (upstreamError !== undefined) {
         failed = true;
-        return [{ type: 'error', code: errorCodeFor(upstreamError), message: upstreamError.message }];
+        endBlock(events);
+        events.push({ type: 'error', code: errorCodeFor(upstreamError), message: upstreamError.message });
+        return events;
       }
       const response = unwrapResponse(chunk);
       if (response === undefined) return [];
@@ -260,6 +303,12 @@ export function createUpstreamDecoder(): UpstreamDecoder {
           model: typeof model === 'string' ? model : '',
         });
       }
+      // Usage before the parts of its chunk, so an answer's start already knows the prompt's size.
+      const usage = readUsage(response['usageMetadata'] ?? response['usage_metadata']);
+      if (usage !== undefined && !sameUsage(lastUsage, usage)) {
+        lastUsage = usage;
+        events.push({ type: 'usage', usage });
+      }
       const candidates = Array.isArray(response['candidates']) ? response['candidates'] : [];
       const candidate: unknown = candidates[0];
       let rawFinish: string | undefined;
@@ -274,13 +323,9 @@ export function createUpstreamDecoder(): UpstreamDecoder {
         const feedback = response['promptFeedback'];
         if (isObject(feedback) && typeof feedback['blockReason'] === 'string') rawFinish = feedback['blockReason'];
       }
-      const usage = readUsage(response['usageMetadata'] ?? response['usage_metadata']);
-      if (usage !== undefined && !sameUsage(lastUsage, usage)) {
-        lastUsage = usage;
-        events.push({ type: 'usage', usage });
-      }
       if (rawFinish !== undefined) {
         finished = true;
+        endBlock(events);
         const reason = candidates.length === 0 ? 'safety' : mapFinishReason(rawFinish, toolCallSeen);
         events.push({ type: 'finish', reason, rawReason: rawFinish });
       }
@@ -289,15 +334,16 @@ export function createUpstreamDecoder(): UpstreamDecoder {
     end() {
       if (failed || finished) return [];
       failed = true;
-      return [
-        {
-          type: 'error',
-          code: 'AGW_UPSTREAM_STREAM_BROKEN',
-          message: started
-            ? 'The upstream stream ended without a finish reason; the answer is truncated.'
-            : 'The upstream stream ended before any answer was received.',
-        },
-      ];
+      const events: CanonicalEvent[] = [];
+      endBlock(events);
+      events.push({
+        type: 'error',
+        code: 'AGW_UPSTREAM_STREAM_BROKEN',
+        message: started
+          ? 'The upstream stream ended without a finish reason; the answer is truncated.'
+          : 'The upstream stream ended before any answer was received.',
+      });
+      return events;
     },
   };
 }

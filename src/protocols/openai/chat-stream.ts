@@ -96,6 +96,10 @@ export function createChatStreamEncoder(options: ChatStreamOptions): ChatStreamE
         case 'message-start':
           start(frames);
           break;
+        case 'block-start':
+        case 'block-end':
+          // Chat chunks have no block framing: deltas carry their kind.
+          break;
         case 'thinking-delta':
           start(frames);
           frames.push(chunk({ reasoning_content: event.text }));

@@ -1,7 +1,7 @@
 /**
  * Gateway errors in OpenAI's error dialect.
  */
-import { type ErrorCode, errorCatalogue, GatewayError } from '../../errors/catalogue.ts';
+import { type ErrorCode, GatewayError } from '../../errors/catalogue.ts';
 
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
@@ -23,8 +23,7 @@ export function openAiErrorBody(error: GatewayError): OpenAiErrorBody {
   return { error: { message: error.message, type: openAiErrorType(error.status), param: null, code: error.code } };
 }
 
-/** A canonical `error` event's code as a GatewayError (unknown codes become upstream server errors). */
-export function gatewayErrorFromEvent(code: string, message: string): GatewayError {
-  const known = Object.hasOwn(errorCatalogue, code) ? (code as ErrorCode) : 'AGW_UPSTREAM_SERVER_ERROR';
-  return new GatewayError(known, message);
+/** A canonical `error` event as a GatewayError. */
+export function gatewayErrorFromEvent(code: ErrorCode, message: string): GatewayError {
+  return new GatewayError(code, message);
 }

@@ -1,18 +1,16 @@
 /**
  * Anthropic Messages: `/v1/messages` (streaming and not) and `/v1/messages/count_tokens`. A thinking-signature
- * rejection from upstream is retried once without the thinking blocks (the reference's flag never cleared).
+ * rejection from upstream gets one thinking-free retry in the relay, as for every dialect.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { toGatewayError } from '../../errors/catalogue.ts';
 import { countTokens } from '../../protocols/anthropic/count-tokens.ts';
 import { parseCountTokensRequest, parseMessagesRequest } from '../../protocols/anthropic/request-schema.ts';
-import { type AnthropicCanonicalRequest, toCanonicalRequest } from '../../protocols/anthropic/request-translator.ts';
+import { toCanonicalRequest } from '../../protocols/anthropic/request-translator.ts';
 import { buildMessagesResponse } from '../../protocols/anthropic/response-builder.ts';
-import { createSignatureRetryGuard } from '../../protocols/anthropic/signature-retry.ts';
 import { createMessagesStreamEncoder } from '../../protocols/anthropic/stream-encoder.ts';
 import { factsOf } from '../request-context.ts';
-import { collectForRequest, type DialectAdapter, serveGeneration } from '../serve-generation.ts';
+import { serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
 
 export function registerAnthropicRoutes(app: FastifyInstance, services: GatewayServices): void {
@@ -24,59 +22,26 @@ export function registerAnthropicRoutes(app: FastifyInstance, services: GatewayS
     const config = services.config();
     const parsed = parseMessagesRequest(request.body, { allowUrlSources: config.server.allowRemoteImages });
     facts.clientModel = parsed.model;
-    let canonical: AnthropicCanonicalRequest = toCanonicalRequest(parsed, {
+    const canonical = toCanonicalRequest(parsed, {
       customMapping: config.models.customMapping,
       signatureStore: services.signatureStore,
       ...(config.models.backgroundTaskDowngrade ? { backgroundTaskModel: config.models.backgroundTaskModel } : {}),
     });
     const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
-    const adapterFor = (current: AnthropicCanonicalRequest): DialectAdapter => ({
+    // Signatures are remembered per session, account and family; the thinking-free retry changes none of them.
+    const encoderOptions = (accountId: string) => ({
+      messageId,
+      clientModel: parsed.model,
+      signatureStore: services.signatureStore,
+      sessionKey: canonical.sessionKey,
+      accountId,
+      family: canonical.family,
+    });
+    return serveGeneration(services, request, reply, canonical, {
       dialect: 'anthropic',
       heartbeatFrame: 'event: ping\ndata: {"type":"ping"}\n\n',
-      createEncoder: (accountId) =>
-        createMessagesStreamEncoder({
-          messageId,
-          clientModel: parsed.model,
-          signatureStore: services.signatureStore,
-          sessionKey: current.sessionKey,
-          accountId,
-          family: current.family,
-        }),
-      buildResponse: (collected) =>
-        buildMessagesResponse(collected.events, {
-          messageId,
-          clientModel: parsed.model,
-          signatureStore: services.signatureStore,
-          sessionKey: current.sessionKey,
-          accountId: collected.report.accountId ?? '',
-          family: current.family,
-        }),
-    });
-    const guard = createSignatureRetryGuard();
-    if (!canonical.stream) {
-      // Non-stream answers are built before anything is sent, so a signature rejection can be retried here.
-      for (;;) {
-        try {
-          const collected = await collectForRequest(services, request, reply, canonical);
-          return reply
-            .header('x-mapped-model', canonical.upstreamModel)
-            .send(adapterFor(canonical).buildResponse(collected));
-        } catch (error) {
-          reply.header('x-mapped-model', canonical.upstreamModel);
-          const gatewayError = toGatewayError(error);
-          const retry = guard.retryFor(
-            canonical,
-            gatewayError.upstreamStatus ?? gatewayError.status,
-            gatewayError.message,
-          );
-          if (retry === undefined) throw gatewayError;
-          canonical = retry as AnthropicCanonicalRequest;
-        }
-      }
-    }
-    return serveGeneration(services, request, reply, canonical, adapterFor(canonical), {
-      retryBeforeCommit: (error, current) =>
-        guard.retryFor(current, error.upstreamStatus ?? error.status, error.message),
+      createEncoder: (accountId) => createMessagesStreamEncoder(encoderOptions(accountId)),
+      buildResponse: (collected) => buildMessagesResponse(collected.events, encoderOptions(collected.accountId)),
     });
   });
 

@@ -5,11 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/catalogue.ts';
-import {
-  fromCountTokensResponse,
-  toCanonicalRequest,
-  toCountTokensRequest,
-} from '../../protocols/gemini/generate-request.ts';
+import { toCanonicalRequest, toCountTokensRequest } from '../../protocols/gemini/generate-request.ts';
 import { parseGenerateRequest } from '../../protocols/gemini/generate-schema.ts';
 import {
   buildGenerateResponse,
@@ -20,9 +16,9 @@ import {
   unwrapUpstreamChunk,
 } from '../../protocols/gemini/response.ts';
 import { listModels, resolveModel } from '../../protocols/models.ts';
-import type { StreamEncoder } from '../generation.ts';
+import { relayCountTokens } from '../../relay/count-tokens.ts';
 import { factsOf } from '../request-context.ts';
-import { clientAbortSignal, serveGeneration } from '../serve-generation.ts';
+import { clientAbortSignal, relayServices, serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
 import { optionalSession, sessionHeader } from '../session-header.ts';
 
@@ -69,26 +65,21 @@ export function registerGeminiRoutes(
       stream: method === 'streamGenerateContent',
       ...optionalSession(sessionHeader(request)),
     });
+    // Google's own chunks go to the client as they are (unwrapped), not re-encoded from canonical events.
     return serveGeneration(services, request, reply, canonical, {
       dialect: 'gemini',
-      createEncoder: (): StreamEncoder => ({
-        push: (event) =>
-          event.type === 'error' ? [geminiErrorFrame(new GatewayError(errorCode(event.code), event.message))] : [],
-        pushUpstreamChunk: (chunk) => {
+      passthrough: true,
+      createEncoder: () => ({
+        pushChunk: (chunk) => {
           const payload = unwrapUpstreamChunk(chunk);
           return payload === undefined ? [] : [geminiStreamFrame(payload)];
         },
+        fail: (code, message) => [geminiErrorFrame(new GatewayError(code, message))],
         end: () => [],
       }),
       buildResponse: (collected) => buildGenerateResponse(collected.chunks),
     });
   });
-}
-
-function errorCode(code: string): ConstructorParameters<typeof GatewayError>[0] {
-  return (code.startsWith('AGW_') ? code : 'AGW_UPSTREAM_STREAM_BROKEN') as ConstructorParameters<
-    typeof GatewayError
-  >[0];
 }
 
 async function countTokens(
@@ -99,49 +90,13 @@ async function countTokens(
 ): Promise<unknown> {
   const body = parseGenerateRequest(request.body);
   const upstreamModel = resolveModel(model, { customMapping: services.config().models.customMapping }).upstreamModel;
-  factsOf(request).mappedModel = upstreamModel;
-  const signal = clientAbortSignal(reply);
-  const result = await services.pool.execute<{ totalTokens: number }>(
-    { model: upstreamModel, signal },
-    async (lease) => {
-      factsOf(request).attempts = lease.attempt;
-      factsOf(request).accountId = lease.accountId;
-      let response: Awaited<ReturnType<GatewayServices['upstream']['call']>>;
-      try {
-        response = await services.upstream.call({
-          method: 'countTokens',
-          accessToken: lease.accessToken,
-          body: toCountTokensRequest(body),
-          projectId: lease.projectId,
-          model: upstreamModel,
-          signal,
-        });
-      } catch (error) {
-        return { ok: false, failure: { kind: 'network', message: String((error as Error).message), committed: false } };
-      }
-      const text = await response.text();
-      if (response.status !== 200) {
-        return {
-          ok: false,
-          failure: {
-            kind: 'http',
-            status: response.status,
-            headers: response.headers,
-            bodyText: text,
-            committed: false,
-          },
-        };
-      }
-      try {
-        return { ok: true, value: fromCountTokensResponse(JSON.parse(text)) };
-      } catch {
-        return {
-          ok: false,
-          failure: { kind: 'http', status: 200, headers: response.headers, bodyText: text, committed: false },
-        };
-      }
-    },
-  );
+  const facts = factsOf(request);
+  facts.mappedModel = upstreamModel;
   reply.header('x-mapped-model', upstreamModel);
-  return result;
+  return relayCountTokens(relayServices(services), {
+    model: upstreamModel,
+    body: toCountTokensRequest(body),
+    signal: clientAbortSignal(reply),
+    facts,
+  });
 }

@@ -10,8 +10,9 @@ import { dataUrlPattern } from '../../protocols/openai/chat-request.ts';
 import { type InputImage, toImageCanonicalRequest } from '../../protocols/openai/images-request.ts';
 import { buildImagesResponse, type ImageData, imagesOf } from '../../protocols/openai/images-response.ts';
 import { type ImageRequest, parseImageRequest } from '../../protocols/openai/images-schema.ts';
+import { relayCollect } from '../../relay/collect.ts';
 import { factsOf } from '../request-context.ts';
-import { collectForRequest } from '../serve-generation.ts';
+import { clientAbortSignal, relayServices } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
 import { optionalSession, sessionHeader } from '../session-header.ts';
 
@@ -99,10 +100,16 @@ export function registerOpenAiImagesRoutes(app: FastifyInstance, services: Gatew
     });
     reply.header('x-mapped-model', canonical.upstreamModel);
     const format = body.response_format ?? 'b64_json';
+    facts.logged = true;
+    facts.clientModel = canonical.clientModel;
+    facts.mappedModel = canonical.upstreamModel;
+    facts.stream = false;
+    const signal = clientAbortSignal(reply);
     const outcomes = await Promise.allSettled(
       Array.from({ length: body.n ?? 1 }, async () => {
-        const collected = await collectForRequest(services, request, reply, canonical);
-        return { data: imagesOf(collected.events, format), usage: collected.report.usage };
+        const collected = await relayCollect(relayServices(services), { canonical, signal, facts });
+        const usage = collected.events.findLast((event) => event.type === 'usage');
+        return { data: imagesOf(collected.events, format), usage: usage?.type === 'usage' ? usage.usage : undefined };
       }),
     );
     const succeeded = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));

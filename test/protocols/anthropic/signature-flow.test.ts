@@ -3,13 +3,13 @@ import { describe, test } from 'node:test';
 import { parseMessagesRequest } from '../../../src/protocols/anthropic/request-schema.ts';
 import { toCanonicalRequest } from '../../../src/protocols/anthropic/request-translator.ts';
 import { buildMessagesResponse } from '../../../src/protocols/anthropic/response-builder.ts';
+import type { SignatureStore } from '../../../src/protocols/anthropic/signature-store.ts';
+import { skipSignatureSentinel } from '../../../src/protocols/canonical/safety.ts';
 import {
   createSignatureRetryGuard,
   isSignatureError,
   withoutThinking,
-} from '../../../src/protocols/anthropic/signature-retry.ts';
-import type { SignatureStore } from '../../../src/protocols/anthropic/signature-store.ts';
-import { skipSignatureSentinel } from '../../../src/protocols/anthropic/thinking-parts.ts';
+} from '../../../src/protocols/canonical/thinking-free-retry.ts';
 import type { CanonicalEvent, GeminiPart } from '../../../src/protocols/canonical/types.ts';
 import { newStore } from './helpers.ts';
 

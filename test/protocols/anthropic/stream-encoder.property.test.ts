@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { type ErrorCode, errorCatalogue } from '../../../src/errors/catalogue.ts';
 import { createMessagesStreamEncoder } from '../../../src/protocols/anthropic/stream-encoder.ts';
 import type { CanonicalEvent } from '../../../src/protocols/canonical/types.ts';
 import { goldenOptions, parseSse } from './helpers.ts';
@@ -15,23 +16,39 @@ const usage = fc.record({
 
 const event: fc.Arbitrary<CanonicalEvent> = fc.oneof(
   fc.record({ type: fc.constant('message-start' as const), id: fc.string(), model: fc.string() }),
+  fc.record({
+    type: fc.constant('block-start' as const),
+    index: fc.nat(20),
+    kind: fc.constantFrom('thinking' as const, 'text' as const),
+  }),
+  fc.record({ type: fc.constant('block-end' as const), index: fc.nat(20) }),
   fc.record({ type: fc.constant('thinking-delta' as const), text: fc.string() }),
   fc.record({ type: fc.constant('thinking-signature' as const), signature: fc.string() }),
   fc.record({ type: fc.constant('text-delta' as const), text: fc.string() }),
   fc.record({
     type: fc.constant('tool-call' as const),
+    index: fc.nat(20),
     id: fc.string(),
     name: fc.string({ minLength: 1 }),
     arguments: fc.dictionary(fc.string(), fc.jsonValue()),
   }),
-  fc.record({ type: fc.constant('inline-data' as const), mimeType: fc.constant('image/png'), data: fc.base64String() }),
+  fc.record({
+    type: fc.constant('inline-data' as const),
+    index: fc.nat(20),
+    mimeType: fc.constant('image/png'),
+    data: fc.base64String(),
+  }),
   fc.record({ type: fc.constant('usage' as const), usage }),
   fc.record({
     type: fc.constant('finish' as const),
     reason: fc.constantFrom('stop', 'max-tokens', 'safety', 'tool-calls', 'error', 'other'),
     rawReason: fc.constantFrom('STOP', 'MAX_TOKENS', 'SAFETY', 'OTHER', 'MALFORMED_FUNCTION_CALL'),
   }),
-  fc.record({ type: fc.constant('error' as const), code: fc.string(), message: fc.string() }),
+  fc.record({
+    type: fc.constant('error' as const),
+    code: fc.constantFrom(...(Object.keys(errorCatalogue) as ErrorCode[])),
+    message: fc.string(),
+  }),
 );
 
 test('any event sequence encodes to a well-formed Anthropic stream', () => {

@@ -172,7 +172,7 @@ describe('stream encoder behaviour', () => {
   test('inline images become markdown data URIs in a text block', () => {
     const response = buildMessagesResponse(
       [
-        { type: 'inline-data', mimeType: 'image/png', data: 'AAAA' },
+        { type: 'inline-data', index: 0, mimeType: 'image/png', data: 'AAAA' },
         { type: 'finish', reason: 'stop', rawReason: 'STOP' },
       ],
       goldenOptions('text'),

@@ -69,3 +69,11 @@ test('truncated-no-finish: the client sees an error, not a fake end_turn', async
   assert.equal(names.at(-1), 'error');
   assert.ok(!names.includes('message_stop'));
 });
+
+test('message_start already carries the prompt size when the first upstream chunk reports usage', async () => {
+  const frames = await encode([fixtureBytes('thinking-signature')]);
+  const start = JSON.parse(frames[0]?.split('\n')[1]?.slice(6) ?? '{}') as {
+    message: { usage: { input_tokens: number } };
+  };
+  assert.equal(start.message.usage.input_tokens, 120);
+});

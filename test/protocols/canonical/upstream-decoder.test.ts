@@ -27,7 +27,19 @@ describe('upstream decoder golden fixtures', () => {
     const thinking = await decodeFixture('thinking-signature');
     assert.deepEqual(
       thinking.map((event) => event.type),
-      ['message-start', 'thinking-delta', 'usage', 'thinking-signature', 'text-delta', 'usage', 'finish'],
+      [
+        'message-start',
+        'usage',
+        'block-start',
+        'thinking-delta',
+        'thinking-signature',
+        'block-end',
+        'usage',
+        'block-start',
+        'text-delta',
+        'block-end',
+        'finish',
+      ],
     );
     const lastUsage = thinking.filter((event) => event.type === 'usage').at(-1);
     assert.equal(lastUsage?.type === 'usage' && lastUsage.usage.outputTokens, 20, 'thought tokens count as output');
@@ -79,7 +91,10 @@ describe('decoder details', () => {
     const bare = createUpstreamDecoder().push(body);
     const wrapped = createUpstreamDecoder().push({ response: body, traceId: 'x' });
     assert.deepEqual(bare, wrapped);
-    assert.equal(bare.length, 3);
+    assert.deepEqual(
+      bare.map((event) => event.type),
+      ['message-start', 'block-start', 'text-delta', 'block-end', 'finish'],
+    );
   });
 
   test('a tool call without id gets a deterministic call_ id', () => {
@@ -116,8 +131,10 @@ describe('decoder details', () => {
       candidates: [{ content: { parts: [{ text: 'hmm', thought: true, thought_signature: 'SIG' }] } }],
     });
     assert.deepEqual(events.slice(1), [
+      { type: 'block-start', index: 0, kind: 'thinking' },
       { type: 'thinking-delta', text: 'hmm' },
       { type: 'thinking-signature', signature: 'SIG' },
+      { type: 'block-end', index: 0 },
     ]);
     assert.equal(decoder.push({ candidates: [{ finishReason: 'STOP' }] }).length, 1);
     assert.deepEqual(
@@ -139,7 +156,7 @@ describe('decoder details', () => {
     const events = createUpstreamDecoder().push({
       candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: 'AAAA' } }] } }],
     });
-    assert.deepEqual(events[1], { type: 'inline-data', mimeType: 'image/png', data: 'AAAA' });
+    assert.deepEqual(events[1], { type: 'inline-data', index: 0, mimeType: 'image/png', data: 'AAAA' });
   });
 
   test('usage variants', () => {
@@ -186,5 +203,108 @@ describe('error bodies on HTTP 200', () => {
       status: 'RESOURCE_EXHAUSTED',
       message: 'slow down',
     });
+  });
+});
+
+describe('block framing', () => {
+  const part = fc.oneof(
+    fc.record({ text: fc.string({ minLength: 1, maxLength: 5 }), thought: fc.constant(true) }),
+    fc.record({ text: fc.string({ maxLength: 5 }), thought: fc.constant(true), thoughtSignature: fc.constant('SIG') }),
+    fc.record({ text: fc.constant(''), thoughtSignature: fc.constant('SIG') }),
+    fc.record({ text: fc.string({ minLength: 1, maxLength: 5 }) }),
+    fc.record({ functionCall: fc.record({ name: fc.constantFrom('a', 'b'), args: fc.record({ n: fc.nat(3) }) }) }),
+    fc.record({ inlineData: fc.record({ mimeType: fc.constant('image/png'), data: fc.constant('AAAA') }) }),
+    fc.record({ executableCode: fc.record({ language: fc.constant('PYTHON'), code: fc.constant('1') }) }),
+  );
+  const chunk = fc.record({
+    parts: fc.array(part, { maxLength: 4 }),
+    usage: fc.boolean(),
+  });
+
+  test('every block starts before its deltas, ends before the next block, finish or error, and indexes count up', () => {
+    fc.assert(
+      fc.property(
+        fc.array(chunk, { maxLength: 8 }),
+        fc.constantFrom('finish', 'truncated', 'error'),
+        (chunks, ending) => {
+          const decoder = createUpstreamDecoder();
+          const events = chunks.flatMap((item) =>
+            decoder.push({
+              response: {
+                candidates: [{ content: { role: 'model', parts: item.parts } }],
+                ...(item.usage ? { usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 } } : {}),
+              },
+            }),
+          );
+          if (ending === 'finish') events.push(...decoder.push({ candidates: [{ finishReason: 'STOP' }] }));
+          if (ending === 'error') events.push(...decoder.push({ error: { code: 500, message: 'boom' } }));
+          events.push(...decoder.end());
+
+          let open: { index: number; kind: string } | undefined;
+          let nextIndex = 0;
+          for (const event of events) {
+            switch (event.type) {
+              case 'block-start':
+                assert.equal(open, undefined, 'blocks never interleave');
+                assert.equal(event.index, nextIndex);
+                open = { index: event.index, kind: event.kind };
+                nextIndex += 1;
+                break;
+              case 'thinking-delta':
+              case 'thinking-signature':
+                assert.equal(open?.kind, 'thinking', `${event.type} inside a thinking block`);
+                break;
+              case 'text-delta':
+                assert.equal(open?.kind, 'text', 'text inside a text block');
+                break;
+              case 'block-end':
+                assert.equal(event.index, open?.index);
+                open = undefined;
+                break;
+              case 'tool-call':
+              case 'inline-data':
+                assert.equal(open, undefined, 'a whole block never opens inside another');
+                assert.equal(event.index, nextIndex);
+                nextIndex += 1;
+                break;
+              case 'finish':
+              case 'error':
+                assert.equal(open, undefined, `${event.type} after every block ended`);
+                break;
+              default:
+                break;
+            }
+          }
+          assert.equal(open, undefined);
+          const last = events.at(-1)?.type;
+          assert.ok(last === 'finish' || last === 'error' || last === 'usage', `ends with ${last}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a signature ends its thinking block, so more thinking after it is a new block', () => {
+    const events = createUpstreamDecoder().push({
+      candidates: [
+        {
+          content: {
+            parts: [
+              { text: 'one', thought: true },
+              { text: '', thought: true, thoughtSignature: 'S1' },
+              { text: 'two', thought: true },
+            ],
+          },
+        },
+      ],
+    });
+    assert.deepEqual(
+      events.filter((event) => event.type === 'block-start' || event.type === 'block-end'),
+      [
+        { type: 'block-start', index: 0, kind: 'thinking' },
+        { type: 'block-end', index: 0 },
+        { type: 'block-start', index: 1, kind: 'thinking' },
+      ],
+    );
   });
 });

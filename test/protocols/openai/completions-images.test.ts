@@ -141,7 +141,11 @@ describe('images', () => {
   });
 
   test('answer: images as base64 or data URLs; an answer without an image says what came instead', () => {
-    const events: CanonicalEvent[] = [start, { type: 'inline-data', mimeType: 'image/png', data: 'AAA=' }, stop];
+    const events: CanonicalEvent[] = [
+      start,
+      { type: 'inline-data', index: 0, mimeType: 'image/png', data: 'AAA=' },
+      stop,
+    ];
     assert.deepEqual(imagesOf(events, 'b64_json'), [{ b64_json: 'AAA=' }]);
     assert.deepEqual(imagesOf(events, 'url'), [{ url: 'data:image/png;base64,AAA=' }]);
     assert.throws(

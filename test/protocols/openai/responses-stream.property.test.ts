@@ -28,18 +28,28 @@ const event: fc.Arbitrary<CanonicalEvent> = fc.oneof(
   fc.record({ type: fc.constant('text-delta' as const), text: fc.string() }),
   fc.record({
     type: fc.constant('tool-call' as const),
+    index: fc.nat(20),
     id: fc.string(),
     name: toolName,
     arguments: fc.dictionary(fc.string(), fc.jsonValue()),
   }),
-  fc.record({ type: fc.constant('inline-data' as const), mimeType: fc.constant('image/png'), data: fc.base64String() }),
+  fc.record({
+    type: fc.constant('inline-data' as const),
+    index: fc.nat(20),
+    mimeType: fc.constant('image/png'),
+    data: fc.base64String(),
+  }),
   fc.record({ type: fc.constant('usage' as const), usage }),
   fc.record({
     type: fc.constant('finish' as const),
     reason: fc.constantFrom('stop', 'max-tokens', 'safety', 'tool-calls', 'error', 'other'),
     rawReason: fc.constantFrom('STOP', 'MAX_TOKENS', 'SAFETY', 'OTHER', 'MALFORMED_FUNCTION_CALL'),
   }),
-  fc.record({ type: fc.constant('error' as const), code: fc.string(), message: fc.string() }),
+  fc.record({
+    type: fc.constant('error' as const),
+    code: fc.constantFrom('AGW_UPSTREAM_STREAM_BROKEN' as const, 'AGW_UPSTREAM_TIMEOUT' as const),
+    message: fc.string(),
+  }),
 );
 
 const options = fc.record({

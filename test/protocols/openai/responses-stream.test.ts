@@ -60,8 +60,8 @@ describe('Responses stream encoder', () => {
       encode(
         [
           start,
-          { type: 'tool-call', id: 'call_1', name: 'apply_patch', arguments: { input: '*** Begin Patch' } },
-          { type: 'tool-call', id: 'call_2', name: 'spawn_agent', arguments: { message: 'go' } },
+          { type: 'tool-call', index: 0, id: 'call_1', name: 'apply_patch', arguments: { input: '*** Begin Patch' } },
+          { type: 'tool-call', index: 1, id: 'call_2', name: 'spawn_agent', arguments: { message: 'go' } },
           { type: 'finish', reason: 'tool-calls', rawReason: 'STOP' },
         ],
         {

@@ -1,11 +1,33 @@
 /**
  * The upstream rejects a request whose thought signatures it cannot verify (stale cache, a signature from another
- * account, a conversation edited by the client). Such a request is retried exactly once without any thinking; the
- * guard below owns the "once" so no caller can forget to set a flag (weakness 1 of the reference).
+ * account, a conversation edited by the client, earlier tool calls sent without their thinking). Such a request is
+ * retried exactly once without any thinking, whatever the client's dialect; the guard below owns the "once" so no
+ * caller can forget to set a flag (weakness 1 of the reference).
  */
-import type { CanonicalRequest } from '../canonical/types.ts';
-import { modelFamily } from '../models.ts';
-import { stripThinking } from './thinking-parts.ts';
+import { type ModelFamily, modelFamily } from '../models.ts';
+import { skipSignatureSentinel } from './safety.ts';
+import type { CanonicalRequest, GeminiContent, GeminiPart } from './types.ts';
+
+/**
+ * Returns copies of `contents` without thought parts and without signatures. Gemini function calls keep working
+ * without their signature only through the sentinel (Gemini's documented way to send a call whose signature is
+ * unknown), so they get it; other families get no signature at all, since the sentinel would be a forged
+ * signature to them. Contents left without parts are removed.
+ */
+export function stripThinking(contents: readonly GeminiContent[], family: ModelFamily): GeminiContent[] {
+  const result: GeminiContent[] = [];
+  for (const content of contents) {
+    const parts: GeminiPart[] = [];
+    for (const part of content.parts) {
+      if (part.thought === true) continue;
+      const { thoughtSignature: _signature, thought_signature: _snakeSignature, ...rest } = part;
+      if (rest.functionCall !== undefined && family === 'gemini') rest.thoughtSignature = skipSignatureSentinel;
+      if (Object.keys(rest).length > 0) parts.push(rest);
+    }
+    if (parts.length > 0) result.push({ ...content, parts });
+  }
+  return result;
+}
 
 const signatureErrorMarkers = [
   'invalid `signature`',
