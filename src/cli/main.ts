@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import type { GlobalOptions } from './commands/global-options.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerSetupCommand } from './commands/setup.ts';
 import { exitCodes, reportError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerAccountCommands(program, globals);
   registerConfigCommands(program, globals);
   registerDoctorCommand(program, globals);
+  registerSetupCommand(program, globals);
   return program;
 }
 

@@ -1,0 +1,53 @@
+/**
+ * Editing a dotenv file (`KEY=value` lines) in place: each owned key gets exactly one line, at the place of its first
+ * existing line (an `export KEY=` line included), or appended; comments and other keys stay as they are.
+ */
+
+const plainValue = /^[A-Za-z0-9_./:@+-]*$/;
+
+function quoted(value: string): string {
+  if (plainValue.test(value)) return value;
+  // dotenv expands \n inside double quotes and nothing else we could produce; backslashes and quotes are escaped.
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+function keyOfLine(line: string): string | undefined {
+  return /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=/.exec(line)?.[1];
+}
+
+/** Sets each key of `values` (in that order for appended keys); removes a key whose value is undefined. */
+export function editEnvFile(
+  text: string | undefined,
+  values: ReadonlyArray<readonly [string, string | undefined]>,
+): string {
+  const lines = text === undefined || text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
+  const wanted = new Map(values);
+  const written = new Set<string>();
+  const result: string[] = [];
+  for (const line of lines) {
+    const key = keyOfLine(line);
+    if (key === undefined || !wanted.has(key)) {
+      result.push(line);
+      continue;
+    }
+    const value = wanted.get(key);
+    if (value === undefined || written.has(key)) continue; // removed, or a duplicate of a line already written
+    result.push(`${key}=${quoted(value)}`);
+    written.add(key);
+  }
+  for (const [key, value] of values) {
+    if (value !== undefined && !written.has(key)) result.push(`${key}=${quoted(value)}`);
+  }
+  return result.length === 0 ? '' : `${result.join('\n')}\n`;
+}
+
+/** The value of `key` in a dotenv text (last line wins, as dotenv reads it), unquoted; for tests and status. */
+export function readEnvValue(text: string, key: string): string | undefined {
+  let found: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (keyOfLine(line) !== key) continue;
+    const raw = line.slice(line.indexOf('=') + 1).trim();
+    found = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1).replace(/\\(["\\])/g, '$1') : raw;
+  }
+  return found;
+}
