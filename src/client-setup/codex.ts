@@ -40,8 +40,8 @@ export const codexWriter: ClientWriter = {
       },
     ];
   },
-  notes: (target) => [
-    `Codex reads the key from ${codexKeyVariable}: export ${codexKeyVariable}=${target.apiKey} (e.g. in your shell profile), then run \`codex\`.`,
+  notes: () => [
+    `Codex reads the key from ${codexKeyVariable}: export ${codexKeyVariable}=<agw API key> (proxy.api_key in gui_config.json) in your shell profile, then run \`codex\`.`,
     'Codex speaks the OpenAI Responses API (/v1/responses) to agw.',
   ],
 };

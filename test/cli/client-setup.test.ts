@@ -84,7 +84,7 @@ test('Claude Code: sets env and onboarding, keeps every other key, drops a confl
   );
   const backup = report.files[0]?.backup;
   assert.ok(backup?.startsWith(`${settings}.agw-backup-2026`));
-  assert.equal(await readFile(backup, 'utf8'), original, 'the backup holds the old bytes');
+  assert.equal(await readFile(backup!, 'utf8'), original, 'the backup holds the old bytes');
   const shownKey = report.files[0]?.changes.find((change) => change.key === 'env.ANTHROPIC_AUTH_TOKEN')?.value;
   assert.equal(shownKey, 'sk-0…cdef', 'the report masks the key');
 });
