@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import type { GlobalOptions } from './commands/global-options.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerServiceCommands } from './commands/service.ts';
 import { registerSetupCommand } from './commands/setup.ts';
 import { exitCodes, reportError } from './output.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program, globals);
   registerDoctorCommand(program, globals);
   registerSetupCommand(program, globals);
+  registerServiceCommands(program, globals);
   return program;
 }
 
