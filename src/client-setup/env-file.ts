@@ -3,12 +3,21 @@
  * existing line (an `export KEY=` line included), or appended; comments and other keys stay as they are.
  */
 
+import { GatewayError } from '../errors/catalogue.ts';
+
 const plainValue = /^[A-Za-z0-9_./:@+-]*$/;
 
+/**
+ * dotenv (which Gemini CLI uses) takes single-quoted values literally and expands nothing but `\n` inside double
+ * quotes; it has no escape for a quote. So: bare when safe, else single quotes, else double quotes, else refused.
+ */
 function quoted(value: string): string {
   if (plainValue.test(value)) return value;
-  // dotenv expands \n inside double quotes and nothing else we could produce; backslashes and quotes are escaped.
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  if (!/['\n\r]/.test(value)) return `'${value}'`;
+  if (!/["\\\n\r]/.test(value)) return `"${value}"`;
+  throw new Error(
+    `a value with both kinds of quote or a line break cannot be written to a .env file: ${JSON.stringify(value)}`,
+  );
 }
 
 function keyOfLine(line: string): string | undefined {
@@ -47,7 +56,7 @@ export function readEnvValue(text: string, key: string): string | undefined {
   for (const line of text.split(/\r?\n/)) {
     if (keyOfLine(line) !== key) continue;
     const raw = line.slice(line.indexOf('=') + 1).trim();
-    found = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1).replace(/\\(["\\])/g, '$1') : raw;
+    found = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
   }
   return found;
 }

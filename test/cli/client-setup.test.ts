@@ -291,3 +291,20 @@ test('base URLs: a wildcard bind is reached on loopback; a given URL is checked 
   assert.throws(() => normaliseBaseUrl('not a url'), /is not a URL/);
   assert.throws(() => normaliseBaseUrl('http://u:p@x'), /credentials/);
 });
+
+test('.env values that need quoting are quoted so dotenv reads them back unchanged', async () => {
+  const { editEnvFile } = await import('../../src/client-setup/env-file.ts');
+  const text = editEnvFile('KEEP="a b"\n', [
+    ['GEMINI_API_KEY', 'key with "quotes" and \\ backslash'],
+    ['OTHER', "it's"],
+    ['GOOGLE_GEMINI_BASE_URL', 'http://127.0.0.1:8045/prefix'],
+  ]);
+  assert.equal(
+    text,
+    `KEEP="a b"\nGEMINI_API_KEY='key with "quotes" and \\ backslash'\nOTHER="it's"\nGOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8045/prefix\n`,
+  );
+  assert.equal(readEnvValue(text, 'GEMINI_API_KEY'), 'key with "quotes" and \\ backslash');
+  assert.equal(readEnvValue(text, 'OTHER'), "it's");
+  assert.throws(() => editEnvFile('', [['X', `both ' and "`]]), /cannot be written to a \.env file/);
+  assert.equal(editEnvFile(text, [['GEMINI_API_KEY', undefined]]).includes('GEMINI_API_KEY'), false, 'removal');
+});
