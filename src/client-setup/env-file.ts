@@ -15,7 +15,8 @@ function quoted(value: string): string {
   if (plainValue.test(value)) return value;
   if (!/['\n\r]/.test(value)) return `'${value}'`;
   if (!/["\\\n\r]/.test(value)) return `"${value}"`;
-  throw new Error(
+  throw new GatewayError(
+    'AGW_CONFIG_INVALID',
     `a value with both kinds of quote or a line break cannot be written to a .env file: ${JSON.stringify(value)}`,
   );
 }
