@@ -47,7 +47,10 @@ test('npm pack ships the console, bin/agw.js and the JS build without tests; npx
     timeout: 300_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const [manifest] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{
+  // prepack's build output comes first on stdout (Vite prints `[…]` tags of its own); npm's JSON is the last block,
+  // starting with a line that is just `[`.
+  const json = packed.stdout.slice(packed.stdout.startsWith('[\n') ? 0 : packed.stdout.lastIndexOf('\n[\n') + 1);
+  const [manifest] = JSON.parse(json) as Array<{
     filename: string;
     files: Array<{ path: string }>;
   }>;
