@@ -19,6 +19,7 @@ import { secretsEqual } from '../client-auth.ts';
 import type { GatewayServices } from '../services.ts';
 import { registerAdminEvents } from './events.ts';
 import { type AdminSessions, sessionCookieName } from './sessions.ts';
+import { registerSetupApi } from './setup.ts';
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
@@ -59,6 +60,7 @@ export function registerAdminApi(
   };
 
   app.get('/api/health', async () => ({ status: 'ok', version: services.version }));
+  registerSetupApi(app, services);
 
   // Sessions
   app.post('/api/session', async (request, reply) => {

@@ -151,3 +151,18 @@ export interface LogFilter {
   limit: number;
   offset: number;
 }
+
+/** The answer of POST /api/setup/:client: what setup wrote (or would write, or restored) per file. */
+export interface ClientSetupReport {
+  client: string;
+  title: string;
+  dry_run: boolean;
+  undo: boolean;
+  files: Array<{
+    path: string;
+    action: 'create' | 'update' | 'unchanged' | 'restore' | 'remove';
+    backup: string | null;
+    changes: Array<{ key: string; value: string | null }>;
+  }>;
+  notes: string[];
+}
