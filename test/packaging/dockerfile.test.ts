@@ -155,8 +155,13 @@ test("the image's entry command, run as a process with the image's environment: 
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(healthy, `/healthz answered: ${output}`);
-    // A wildcard bind is announced with its loopback address.
-    assert.match(output, new RegExp(`agw is serving on http://127\\.0\\.0\\.1:${port} `));
+    // A wildcard bind is announced as what it is, with the loopback URL local clients use.
+    assert.match(
+      output,
+      new RegExp(
+        `agw is serving on http://0\\.0\\.0\\.0:${port} \\(every IPv4 interface\\) \\(local URL: http://127\\.0\\.0\\.1:${port};`,
+      ),
+    );
 
     const anonymous = await fetch(`${url}/v1/models`);
     assert.equal(anonymous.status, 401, 'auth is on for the API');
