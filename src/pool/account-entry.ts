@@ -28,6 +28,8 @@ export interface PoolEntry {
   expiresAtMs: number;
   oauthClientKey: string | undefined;
   projectId: string | undefined;
+  /** The file's `agw_error` while no project is known: the account shows as project-unresolved until resolved. */
+  projectError: string | undefined;
   tier: string | undefined;
   /** 0 ultra, 1 pro, 2 free, 3 unknown: the strict priority of quota-aware selection. */
   tierRank: number;
@@ -81,6 +83,7 @@ export function createEntry(account: Account, protectedModels: Set<string>): Poo
     expiresAtMs: token.expiry_timestamp * 1_000,
     oauthClientKey: token.oauth_client_key ?? undefined,
     projectId: token.project_id ? token.project_id : undefined,
+    projectError: undefined,
     tier: account.quota?.subscription_tier ?? undefined,
     tierRank: tierRankOf(account.quota?.subscription_tier),
     quotaByModel: quotaByModelOf(account),

@@ -95,7 +95,7 @@ test('invalid_grant disables the account persistently, requests keep succeeding,
       async () => {
         const status = await fetch(`${harness.url}/api/pool`, { headers: harness.headers });
         const pool = (await status.json()) as { accounts: Array<{ id: string; state: string }> };
-        return pool.accounts.find((account) => account.id === revoked.id && account.state === 'usable');
+        return pool.accounts.find((account) => account.id === revoked.id && account.state === 'active');
       },
       3000,
       're-enabled account usable in the pool',

@@ -2,6 +2,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { accountView, quotaSummary } from '../../accounts/account-view.ts';
+import { judgeAccount } from '../../accounts/judge-account.ts';
+import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
 import { loadConfig } from '../../config/load.ts';
 import { GatewayError, toGatewayError } from '../../errors/catalogue.ts';
@@ -10,29 +13,26 @@ import { enrollAccount } from '../../google/enroll-account.ts';
 import { tokensFromText } from '../../google/import-tokens.ts';
 import { completeFromPastedRedirect, startLoopbackLogin } from '../../google/login-flow.ts';
 import type { Account } from '../../store/account-schema.ts';
-import { quotaSummary, storedAccountStatus } from '../../store/account-status.ts';
 import { type AccountStore, openAccountStore } from '../../store/account-store.ts';
-import { accountView } from '../../store/account-view.ts';
 import { maskSecret } from '../../telemetry/redaction.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { registerQuotaCommand } from './quota.ts';
-
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 function formatTime(unixSeconds: number | null | undefined): string {
   return unixSeconds ? new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z') : '';
 }
 
 /**
- * The account as `--json` output shows it: the admin API's AccountView (no live pool state here), plus the
- * stored reason, project and token expiry a CLI user asks about.
+ * The account as `--json` output shows it: the admin API's AccountView (the file alone: no live pool state here),
+ * plus the reason, project and token expiry a CLI user asks about.
  */
-export function publicAccount(account: Account): Record<string, unknown> {
-  const status = storedAccountStatus(account, nowSeconds());
+export function publicAccount(account: Account, config: GatewayConfig): Record<string, unknown> {
+  const protection = quotaProtectionFrom(config);
+  const nowMs = Date.now();
   return {
-    ...accountView(account, undefined, Date.now()),
-    reason: status.reason ?? null,
+    ...accountView(account, undefined, { nowMs, protection }),
+    reason: judgeAccount(account, protection, nowMs).reason ?? null,
     project_id: account.token.project_id ?? null,
     access_token_expires_at: formatTime(account.token.expiry_timestamp),
   };
@@ -76,12 +76,12 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .description('every account with its state (active, disabled, proxy-disabled, …), reason and quota')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { store } = await context(globals());
+      const { config, store } = await context(globals());
       const { accounts: list, problems } = await store.list();
       for (const problem of problems)
         process.stderr.write(`warning: ${problem.file}: ${problem.message} (skipped, left as it is)\n`);
       if (options.json) {
-        printJson(list.map(publicAccount));
+        printJson(list.map((account) => publicAccount(account, config)));
         return;
       }
       if (list.length === 0) {
@@ -91,15 +91,17 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       printTable(
         ['EMAIL', 'STATE', 'REASON', 'SINCE', 'QUOTA'],
         list.map((account) => {
-          const status = storedAccountStatus(account, nowSeconds());
+          const protection = quotaProtectionFrom(config);
+          const judgement = judgeAccount(account, protection, Date.now());
+          const protectedModels = protection.enabled ? [...judgement.protectedModels].sort() : [];
           const reason =
-            status.reason ??
-            (status.protectedModels.length > 0 ? `quota-protected: ${status.protectedModels.join(', ')}` : '');
+            judgement.reason ?? (protectedModels.length > 0 ? `quota-protected: ${protectedModels.join(', ')}` : '');
+          const moment = judgement.sinceMs ?? judgement.untilMs;
           return [
             account.email,
-            status.state,
+            judgement.state,
             reason.length > 60 ? `${reason.slice(0, 57)}...` : reason,
-            formatTime(status.since ?? status.until),
+            formatTime(moment === undefined ? undefined : Math.floor(moment / 1000)),
             quotaSummary(account),
           ];
         }),
@@ -112,8 +114,8 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .argument('<account>', 'id or email')
     .option('--json', 'print JSON')
     .action(async (idOrEmail: string, options: { json?: boolean }) => {
-      const { store } = await context(globals());
-      const view = publicAccount(await store.get(idOrEmail));
+      const { config, store } = await context(globals());
+      const view = publicAccount(await store.get(idOrEmail), config);
       if (options.json) printJson(view);
       else
         for (const [key, value] of Object.entries(view))
