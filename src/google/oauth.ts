@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
-import { excerpt, getText, type HttpResult, parseJson, postForm, redact, TransportError } from './http.ts';
+import { scrubText } from '../telemetry/redaction.ts';
+import { excerpt, getText, type HttpResult, parseJson, postForm, TransportError } from './http.ts';
 import type { GoogleSettings } from './settings.ts';
 
 export interface PkcePair {
@@ -82,8 +83,8 @@ export interface OAuthClient {
 }
 
 export interface OAuthClientDependencies {
-  /** Defaults to the shared Google agent. */
-  dispatcher?: Dispatcher;
+  /** The Agent of the auth calls (its creator closes it). */
+  dispatcher: Dispatcher;
 }
 
 /** Longest access-token lifetime agw believes; Google issues 3599 s, anything beyond a day is a broken answer. */
@@ -117,7 +118,7 @@ function readTokenBody(text: string): TokenFields | string {
 }
 
 /** Creates the OAuth client bound to one settings object. */
-export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthClientDependencies = {}): OAuthClient {
+export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthClientDependencies): OAuthClient {
   const callOptions = (signal?: AbortSignal) => ({
     timeoutMs: settings.timeoutMs,
     userAgent: settings.userAgent,
@@ -153,7 +154,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     if (result.status < 200 || result.status >= 300) {
       throw new GatewayError(
         'AGW_OAUTH_FAILED',
-        `Token exchange failed (HTTP ${result.status}): ${excerpt(redact(result.text, secrets))}`,
+        `Token exchange failed (HTTP ${result.status}): ${excerpt(scrubText(result.text, secrets))}`,
         { upstreamStatus: result.status },
       );
     }
@@ -199,7 +200,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
       });
     }
     if (result.status < 200 || result.status >= 300) {
-      const body = excerpt(redact(result.text, secrets), 600);
+      const body = excerpt(scrubText(result.text, secrets), 600);
       // invalid_grant is Google's word for "this refresh token is dead" (revoked, expired, password changed):
       // retrying cannot help, so it gets its own code and the pool disables the account.
       const revoked = result.text.includes('invalid_grant');
@@ -246,7 +247,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     if (result.status < 200 || result.status >= 300) {
       throw new GatewayError(
         'AGW_OAUTH_FAILED',
-        `User info request failed (HTTP ${result.status}): ${excerpt(redact(result.text, [accessToken]))}`,
+        `User info request failed (HTTP ${result.status}): ${excerpt(scrubText(result.text, [accessToken]))}`,
         { upstreamStatus: result.status },
       );
     }

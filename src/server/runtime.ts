@@ -10,7 +10,6 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { createLiveConfig } from '../config/live-config.ts';
 import type { CommandLineOverrides, Environment } from '../config/load.ts';
-import { createGoogleClients } from '../google/clients.ts';
 import { createAccountPool } from '../pool/pool.ts';
 import type { Clock, PoolEvent } from '../pool/ports.ts';
 import { createSignatureStore } from '../protocols/anthropic/signature-store.ts';
@@ -21,8 +20,8 @@ import type { Logger } from '../telemetry/log-port.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 import { registerSecret } from '../telemetry/redaction.ts';
 import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
-import { createUpstreamClient } from '../upstream/client.ts';
 import { buildApp } from './app.ts';
+import { createOutboundClients } from './composition.ts';
 import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
 import { createQuotaRefresher } from './quota-refresher.ts';
 import type { AdminEvent, GatewayServices } from './services.ts';
@@ -75,7 +74,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.environment ? { environment: options.environment } : {}),
   });
   const store = openAccountStore(initial.dataDir, { logger });
-  const google = createGoogleClients(initial);
+  // Every outbound agent is created here and closed in close(), nowhere else.
+  const outbound = createOutboundClients(initial);
+  const { google, upstream } = outbound;
   const metrics = createMetrics();
   const events = createEventBus<AdminEvent>({ maxListeners: 256 });
   const now = (): number => Date.now();
@@ -143,16 +144,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       .catch((error: unknown) => logger.error({ err: error }, 'reloading the accounts failed'));
   });
 
-  const upstream = createUpstreamClient({
-    endpoints: initial.upstream.endpoints,
-    connectTimeoutMs: initial.upstream.connectTimeoutMs,
-    headersTimeoutMs: initial.upstream.headersTimeoutMs,
-    chunkGapTimeoutMs: initial.upstream.chunkGapTimeoutMs,
-    totalTimeoutMs: initial.upstream.totalTimeoutMs,
-    userAgent: initial.upstream.userAgent,
-    clientVersion: initial.upstream.clientVersion,
-    keepAliveTimeoutMs: initial.upstream.keepAliveTimeoutMs,
-  });
   const requestLog = openRequestLogOrDisabled({
     path: join(initial.dataDir, 'agw.db'),
     retention: { maxAgeDays: initial.requestLog.maxAgeDays, maxRows: initial.requestLog.maxRows },
@@ -221,7 +212,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       liveConfig.close();
       await app.close();
       await pool.settle();
-      await upstream.close();
+      await outbound.close();
       requestLog.close();
     },
   };

@@ -8,19 +8,22 @@ import {
   createCodeAssistClient,
   deriveSubscriptionTier,
 } from '../../src/google/code-assist.ts';
-import { closeSharedGoogleAgent } from '../../src/google/http.ts';
+import { createGoogleAgent } from '../../src/google/http.ts';
 import { createOAuthClient } from '../../src/google/oauth.ts';
 import { defaultGoogleScopes } from '../../src/google/settings.ts';
+import { createUpstreamTransport } from '../../src/upstream/transport.ts';
 import { type LoopbackServer, type RecordedCall, type Reply, refusedPort, startServer } from './loopback-server.ts';
 
-after(closeSharedGoogleAgent);
+const agent = createGoogleAgent();
+const transport = createUpstreamTransport({ connectTimeoutMs: 5_000, keepAliveTimeoutMs: 1_000 });
+after(() => Promise.all([agent.close(), transport.close()]));
 
 const fixedNow = () => 1_700_000_000_000;
 
 function clientFor(endpoints: string[], onboardPollAttempts = 3): CodeAssistClient {
   return createCodeAssistClient(
     { endpoints, userAgent: 'agw-test', timeoutMs: 5_000, onboardPollAttempts, onboardPollIntervalMs: 1 },
-    { now: fixedNow, sleep: async () => undefined },
+    { transport, now: fixedNow, sleep: async () => undefined },
   );
 }
 
@@ -301,17 +304,20 @@ describe('addAccountFromRefreshToken', () => {
   }
   function dependencies(url: string) {
     return {
-      oauth: createOAuthClient({
-        tokenUrl: `${url}/token`,
-        authUrl: `${url}/auth`,
-        userinfoUrl: `${url}/userinfo`,
-        clientId: 'id',
-        clientSecret: 'secret',
-        oauthClientKey: 'antigravity_enterprise',
-        userAgent: 'ua',
-        timeoutMs: 5_000,
-        scopes: defaultGoogleScopes,
-      }),
+      oauth: createOAuthClient(
+        {
+          tokenUrl: `${url}/token`,
+          authUrl: `${url}/auth`,
+          userinfoUrl: `${url}/userinfo`,
+          clientId: 'id',
+          clientSecret: 'secret',
+          oauthClientKey: 'antigravity_enterprise',
+          userAgent: 'ua',
+          timeoutMs: 5_000,
+          scopes: defaultGoogleScopes,
+        },
+        { dispatcher: agent },
+      ),
       codeAssist: clientFor([`${url}/v1internal`], 0),
       now: fixedNow,
     };

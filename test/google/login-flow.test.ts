@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
-import { closeSharedGoogleAgent } from '../../src/google/http.ts';
+import { createGoogleAgent } from '../../src/google/http.ts';
 import {
   completeFromPastedRedirect,
   createOAuthFlow,
@@ -9,11 +9,14 @@ import {
   startLoopbackLogin,
   verifyCallback,
 } from '../../src/google/login-flow.ts';
-import { pkceChallengeOf } from '../../src/google/oauth.ts';
+import { createOAuthClient, pkceChallengeOf } from '../../src/google/oauth.ts';
 import { defaultGoogleScopes, type GoogleSettings } from '../../src/google/settings.ts';
 import { type LoopbackServer, startServer } from './loopback-server.ts';
 
-after(closeSharedGoogleAgent);
+const agent = createGoogleAgent();
+after(() => agent.close());
+/** The code exchange of a login against `settings`. */
+const oauthFor = (settings: GoogleSettings) => createOAuthClient(settings, { dispatcher: agent });
 const servers: LoopbackServer[] = [];
 after(async () => {
   for (const server of servers) await server.close();
@@ -127,6 +130,7 @@ describe('startLoopbackLogin', () => {
     let pageStatus = 0;
     const login = await startLoopbackLogin({
       settings,
+      oauth: oauthFor(settings),
       timeoutMs: 10_000,
       openBrowser: (url) => {
         void fetch(url).then(async (response) => {
@@ -153,7 +157,7 @@ describe('startLoopbackLogin', () => {
 
   test('a callback with a wrong state gets a 400 and the login keeps waiting for the right one', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     const forged = await fetch(`${login.redirectUri}?code=evil&state=forged`);
     assert.equal(forged.status, 400);
     assert.match(await forged.text(), /AGW_OAUTH_STATE_MISMATCH/);
@@ -168,7 +172,12 @@ describe('startLoopbackLogin', () => {
 
   test('too many wrong states fail the login with AGW_OAUTH_STATE_MISMATCH', async () => {
     const { settings, server } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000, maxStateMismatches: 2 });
+    const login = await startLoopbackLogin({
+      settings,
+      oauth: oauthFor(settings),
+      timeoutMs: 10_000,
+      maxStateMismatches: 2,
+    });
     for (let index = 0; index < 2; index += 1) {
       await (await fetch(`${login.redirectUri}?code=evil&state=forged-${index}`)).arrayBuffer();
     }
@@ -180,7 +189,7 @@ describe('startLoopbackLogin', () => {
 
   test('Google denying access fails the login', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     const response = await fetch(`${login.redirectUri}?error=access_denied&state=${login.flow.state}`);
     assert.equal(response.status, 400);
     await response.arrayBuffer();
@@ -190,7 +199,7 @@ describe('startLoopbackLogin', () => {
 
   test('nobody signing in ends with AGW_OAUTH_TIMEOUT and a closed listener', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 50 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 50 });
     const error = await rejection(login.result);
     assert.equal(error.code, 'AGW_OAUTH_TIMEOUT');
     assert.match(error.message, /run the login again/);
@@ -199,7 +208,7 @@ describe('startLoopbackLogin', () => {
 
   test('cancel stops the login', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     login.cancel();
     assert.equal((await rejection(login.result)).code, 'AGW_OAUTH_FAILED');
     assert.ok(await listenerIsClosed(login));
@@ -209,7 +218,7 @@ describe('startLoopbackLogin', () => {
 describe('completeFromPastedRedirect', () => {
   test('a pasted redirect address completes the login; a wrong one is refused and the login goes on', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     const target = await redirectTarget(login.url);
     assert.ok(target.startsWith(login.redirectUri));
 

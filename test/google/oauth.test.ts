@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
-import { closeSharedGoogleAgent } from '../../src/google/http.ts';
+import { createGoogleAgent } from '../../src/google/http.ts';
 import {
   buildAuthorizationUrl,
   createOAuthClient,
@@ -12,7 +12,8 @@ import {
 import { defaultGoogleScopes, type GoogleSettings } from '../../src/google/settings.ts';
 import { type RecordedCall, type Reply, refusedPort, startServer } from './loopback-server.ts';
 
-after(closeSharedGoogleAgent);
+const agent = createGoogleAgent();
+after(() => agent.close());
 
 const plantedRefreshToken = '1//CANARY-refresh-token-must-never-leak-0123456789';
 const clientSecret = 'CANARY-client-secret-0123';
@@ -37,7 +38,7 @@ async function withServer<T>(
 ): Promise<T> {
   const server = await startServer(handler);
   try {
-    return await body(createOAuthClient(settingsFor(server.url)), server.calls);
+    return await body(createOAuthClient(settingsFor(server.url), { dispatcher: agent }), server.calls);
   } finally {
     await server.close();
   }
@@ -148,7 +149,7 @@ describe('refreshAccessToken', () => {
 
   test('connection refused becomes AGW_REFRESH_FAILED without secrets', async () => {
     const port = await refusedPort();
-    const client = createOAuthClient(settingsFor(`http://127.0.0.1:${port}`));
+    const client = createOAuthClient(settingsFor(`http://127.0.0.1:${port}`), { dispatcher: agent });
     const error = await rejection(client.refreshAccessToken({ refreshToken: plantedRefreshToken }));
     assert.equal(error.code, 'AGW_REFRESH_FAILED');
     assert.match(error.message, /Could not reach 127\.0\.0\.1/);
@@ -158,7 +159,7 @@ describe('refreshAccessToken', () => {
   test('a server that never answers hits the time budget as AGW_REFRESH_FAILED', async () => {
     const server = await startServer(() => new Promise<Reply>(() => undefined));
     try {
-      const client = createOAuthClient({ ...settingsFor(server.url), timeoutMs: 100 });
+      const client = createOAuthClient({ ...settingsFor(server.url), timeoutMs: 100 }, { dispatcher: agent });
       const error = await rejection(client.refreshAccessToken({ refreshToken: plantedRefreshToken }));
       assert.equal(error.code, 'AGW_REFRESH_FAILED');
       assert.equal(error.details?.['reason'], 'timeout');

@@ -99,6 +99,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       account = await store.persistToken(account.id, { expiry_timestamp: Math.floor(Date.now() / 1000) - 60 });
     accounts.set(account.email, account);
   }
+  await google.close();
   const recording = createRecordingLogger();
   const gateway = await startGateway({
     config,

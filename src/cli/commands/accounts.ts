@@ -8,7 +8,7 @@ import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
 import { loadConfig } from '../../config/load.ts';
 import { GatewayError, toGatewayError } from '../../errors/catalogue.ts';
-import { createGoogleClients } from '../../google/clients.ts';
+import { createGoogleClients, type GoogleClients } from '../../google/clients.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
 import { tokensFromText } from '../../google/import-tokens.ts';
 import { completeFromPastedRedirect, startLoopbackLogin } from '../../google/login-flow.ts';
@@ -43,6 +43,16 @@ async function context(globals: GlobalOptions): Promise<{ config: GatewayConfig;
   return { config, store: openAccountStore(config.dataDir) };
 }
 
+/** Runs `work` with Google clients and closes their agents afterwards, so the command exits at once. */
+async function withGoogle<T>(config: GatewayConfig, work: (google: GoogleClients) => Promise<T>): Promise<T> {
+  const google = createGoogleClients(config);
+  try {
+    return await work(google);
+  } finally {
+    await google.close();
+  }
+}
+
 async function readStandardInput(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -65,6 +75,39 @@ export async function tokensFromImportSource(path: string): Promise<string[]> {
     return accounts.map((account) => account.token.refresh_token);
   }
   return tokensFromText(await readFile(path, 'utf8'));
+}
+
+/** The loopback sign-in, then the enrolment of the account it produced. */
+async function signIn(
+  google: GoogleClients,
+  store: AccountStore,
+  options: { browser: boolean; timeout: string },
+): Promise<void> {
+  const login = await startLoopbackLogin({
+    settings: google.settings,
+    timeoutMs: Number(options.timeout) * 1000,
+    oauth: google.oauth,
+  });
+  printLine('Open this URL in a browser and sign in with the Google account to add:');
+  printLine(login.url);
+  let tokens: Awaited<typeof login.result>;
+  if (options.browser) {
+    printLine(`Waiting for the sign-in (callback on ${login.redirectUri}) …`);
+    tokens = await login.result;
+  } else {
+    const reader = createInterface({ input: process.stdin, output: process.stderr });
+    const pasted = await reader.question('After signing in, paste the URL the browser was sent to: ');
+    reader.close();
+    try {
+      tokens = await completeFromPastedRedirect(pasted.trim(), login);
+    } catch (error) {
+      // Nobody is asked again: stop the loopback listener so the command ends now, not at the timeout.
+      login.cancel();
+      throw error;
+    }
+  }
+  const enrolled = await enrollAccount(tokens.refreshToken, google, store);
+  printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
 }
 
 export function registerAccountCommands(program: Command, globals: () => GlobalOptions): void {
@@ -131,8 +174,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .action(async (options: { refreshToken: string }) => {
       const { config, store } = await context(globals());
       const token = options.refreshToken === '-' ? await readStandardInput() : options.refreshToken;
-      const google = createGoogleClients(config);
-      const enrolled = await enrollAccount(token, google, store);
+      const enrolled = await withGoogle(config, (google) => enrollAccount(token, google, store));
       printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
     });
 
@@ -143,32 +185,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .option('--timeout <seconds>', 'how long to wait for the sign-in', '300')
     .action(async (options: { browser: boolean; timeout: string }) => {
       const { config, store } = await context(globals());
-      const google = createGoogleClients(config);
-      const login = await startLoopbackLogin({
-        settings: google.settings,
-        timeoutMs: Number(options.timeout) * 1000,
-        oauth: google.oauth,
-      });
-      printLine('Open this URL in a browser and sign in with the Google account to add:');
-      printLine(login.url);
-      let tokens: Awaited<typeof login.result>;
-      if (options.browser) {
-        printLine(`Waiting for the sign-in (callback on ${login.redirectUri}) …`);
-        tokens = await login.result;
-      } else {
-        const reader = createInterface({ input: process.stdin, output: process.stderr });
-        const pasted = await reader.question('After signing in, paste the URL the browser was sent to: ');
-        reader.close();
-        try {
-          tokens = await completeFromPastedRedirect(pasted.trim(), login);
-        } catch (error) {
-          // Nobody is asked again: stop the loopback listener so the command ends now, not at the timeout.
-          login.cancel();
-          throw error;
-        }
-      }
-      const enrolled = await enrollAccount(tokens.refreshToken, google, store);
-      printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
+      await withGoogle(config, (google) => signIn(google, store, options));
     });
 
   accounts
@@ -181,19 +198,20 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       const { config, store } = await context(globals());
       const tokens = await tokensFromImportSource(source);
       if (tokens.length === 0) throw new GatewayError('AGW_INVALID_REQUEST', `no refresh tokens found in ${source}`);
-      const google = createGoogleClients(config);
       const counts = { added: 0, updated: 0, 're-enabled': 0, failed: 0 };
-      for (const [index, token] of tokens.entries()) {
-        const prefix = `[${index + 1}/${tokens.length}] ${maskSecret(token)}`;
-        try {
-          const enrolled = await enrollAccount(token, google, store);
-          counts[enrolled.outcome] += 1;
-          printLine(`${prefix} ${describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError)}`);
-        } catch (error) {
-          counts.failed += 1;
-          printLine(`${prefix} failed: ${toGatewayError(error).message}`);
+      await withGoogle(config, async (google) => {
+        for (const [index, token] of tokens.entries()) {
+          const prefix = `[${index + 1}/${tokens.length}] ${maskSecret(token)}`;
+          try {
+            const enrolled = await enrollAccount(token, google, store);
+            counts[enrolled.outcome] += 1;
+            printLine(`${prefix} ${describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError)}`);
+          } catch (error) {
+            counts.failed += 1;
+            printLine(`${prefix} failed: ${toGatewayError(error).message}`);
+          }
         }
-      }
+      });
       printLine(
         `done: ${counts.added} added, ${counts.updated} updated, ${counts['re-enabled']} re-enabled, ${counts.failed} failed`,
       );

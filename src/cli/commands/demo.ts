@@ -69,6 +69,8 @@ export function registerDemoCommand(program: Command): void {
           fake.control.revokeRefreshToken(refreshToken);
         }
       }
+      // The gateway builds (and closes) its own clients; these were only for seeding.
+      await google.close();
       const logger = createLogger({ level: 'info', pretty: isInteractiveTerminal() });
       const gateway = await startGateway({ config, logger, environment });
       const base = gateway.url;

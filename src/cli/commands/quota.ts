@@ -73,7 +73,7 @@ export function registerQuotaCommand(accounts: Command, globals: () => GlobalOpt
             return refreshed.accessToken;
           },
         });
-        const outcome = await refresher.refreshNow();
+        const outcome = await refresher.refreshNow().finally(() => google.close());
         const emails = new Map((await store.list()).accounts.map((account) => [account.id, account.email]));
         for (const error of outcome.errors)
           process.stderr.write(`warning: ${emails.get(error.accountId) ?? error.accountId}: ${error.message}\n`);
