@@ -125,6 +125,13 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     signal,
     dispatcher: dependencies.dispatcher,
   });
+  /** A token-endpoint call with this client's credentials; throws TransportError when no answer came. */
+  const postToken = (grant: Record<string, string>, signal?: AbortSignal): Promise<HttpResult> =>
+    postForm(
+      settings.tokenUrl,
+      { client_id: settings.clientId, client_secret: settings.clientSecret, ...grant },
+      callOptions(signal),
+    );
 
   async function exchangeCode(params: {
     code: string;
@@ -134,18 +141,12 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     const secrets = [params.code, params.codeVerifier, settings.clientSecret];
     let result: HttpResult;
     try {
-      result = await postForm(
-        settings.tokenUrl,
-        {
-          client_id: settings.clientId,
-          client_secret: settings.clientSecret,
-          code: params.code,
-          code_verifier: params.codeVerifier,
-          redirect_uri: params.redirectUri,
-          grant_type: 'authorization_code',
-        },
-        callOptions(),
-      );
+      result = await postToken({
+        code: params.code,
+        code_verifier: params.codeVerifier,
+        redirect_uri: params.redirectUri,
+        grant_type: 'authorization_code',
+      });
     } catch (error) {
       throw new GatewayError('AGW_OAUTH_FAILED', `Token exchange failed: ${(error as Error).message}`, {
         cause: error,
@@ -183,16 +184,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     const secrets = [params.refreshToken, settings.clientSecret];
     let result: HttpResult;
     try {
-      result = await postForm(
-        settings.tokenUrl,
-        {
-          client_id: settings.clientId,
-          client_secret: settings.clientSecret,
-          refresh_token: params.refreshToken,
-          grant_type: 'refresh_token',
-        },
-        callOptions(params.signal),
-      );
+      result = await postToken({ refresh_token: params.refreshToken, grant_type: 'refresh_token' }, params.signal);
     } catch (error) {
       const message = error instanceof TransportError ? error.message : 'network error';
       throw new GatewayError('AGW_REFRESH_FAILED', `Refresh request failed: ${message}`, {

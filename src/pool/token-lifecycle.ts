@@ -5,20 +5,18 @@
  * exactly as the seed story says; every other failure only cools it down.
  */
 import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import { disabledReasonMaxBytes, truncateUtf8 } from '../store/truncate.ts';
+import { scrubText } from '../telemetry/redaction.ts';
 import { bumpFailure, type PoolEntry } from './account-entry.ts';
 import { backoffMs } from './backoff.ts';
 import type { PoolContext } from './context.ts';
 import { setAccountBlock } from './cooldowns.ts';
 import type { Roster } from './roster.ts';
-import { scrubSecrets, truncateUtf8 } from './truncate.ts';
 
 /** What a client sees when the only accounts that could serve it had revoked refresh tokens (no email). */
 export const revokedClientMessage =
   'OAuth refresh failed (invalid_grant): the refresh token is likely revoked or expired; ' +
   're-add the account (OAuth sign-in or a new refresh token) to restore service.';
-
-/** Byte limit of `disabled_reason`, as in the reference. */
-const disabledReasonMaxBytes = 800;
 
 export interface FreshTokenOptions {
   /** Refresh even though the token looks valid, unless it already differs from `staleToken` (401 handling). */
@@ -83,7 +81,7 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
       return;
     }
     const error = toGatewayError(thrown);
-    const errorText = scrubSecrets(error.message);
+    const errorText = scrubText(error.message);
     context.logger.error({ accountId: entry.id }, `Token 刷新失败 (${entry.email}): ${errorText}，尝试下一个账号`);
     if (isInvalidGrant(error)) {
       context.emit({ type: 'refresh', accountId: entry.id, outcome: 'revoked' });

@@ -22,7 +22,6 @@ export {
 } from './request-schema.ts';
 export { type AnthropicCanonicalRequest, type TranslationOptions, toCanonicalRequest } from './request-translator.ts';
 export { buildMessagesResponse, type MessagesResponse } from './response-builder.ts';
-export { sessionKeyFor } from './session-key.ts';
 export {
   createSignatureRetryGuard,
   isSignatureError,
