@@ -386,16 +386,9 @@ async function main(): Promise<void> {
   await rm(bigDir, { recursive: true, force: true });
 
   // Selection cost (pure pool), from the pool's own benchmark.
-  const selection = spawn(process.execPath, ['bench/pool-selection.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let selectionOutput = '';
-  selection.stdout!.on('data', (chunk: Buffer) => {
-    selectionOutput += chunk.toString('utf8');
-  });
-  await once(selection, 'exit');
-  results['selection'] = selectionOutput.trim();
+  results['selection'] = await runBenchScript('bench/pool-selection.ts');
+  // How soon a running gateway applies a CLI write (docs/operations.md).
+  results['cliWriteVisibility'] = JSON.parse(await runBenchScript('bench/cli-write-visibility.ts'));
 
   const resultsDirectory = join(root, 'bench', 'results');
   await mkdir(resultsDirectory, { recursive: true });
@@ -405,6 +398,17 @@ async function main(): Promise<void> {
   );
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${markdown(results)}\nresults: ${file}\n`);
+}
+
+/** Runs one of the standalone benchmark scripts and answers what it printed. */
+async function runBenchScript(script: string): Promise<string> {
+  const child = spawn(process.execPath, [script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  await once(child, 'exit');
+  return output.trim();
 }
 
 function markdown(results: Record<string, unknown>): string {
@@ -429,6 +433,7 @@ function markdown(results: Record<string, unknown>): string {
   );
   if (results['rssAfter100kRequestsMb'] !== undefined)
     lines.push(`RSS after 100,000 requests: ${String(results['rssAfter100kRequestsMb'])} MB`);
+  lines.push(`CLI write → running gateway (ms): ${JSON.stringify(results['cliWriteVisibility'])}`);
   lines.push('', 'Selection cost:', String(results['selection']));
   return lines.join('\n');
 }
