@@ -389,6 +389,8 @@ async function main(): Promise<void> {
   results['selection'] = await runBenchScript('bench/pool-selection.ts');
   // How soon a running gateway applies a CLI write (docs/operations.md).
   results['cliWriteVisibility'] = JSON.parse(await runBenchScript('bench/cli-write-visibility.ts'));
+  // What writing a refreshed token costs the requests waiting for the refresh (docs/architecture.md).
+  results['tokenPersistence'] = JSON.parse(await runBenchScript('bench/token-persistence.ts'));
 
   const resultsDirectory = join(root, 'bench', 'results');
   await mkdir(resultsDirectory, { recursive: true });
@@ -434,6 +436,7 @@ function markdown(results: Record<string, unknown>): string {
   if (results['rssAfter100kRequestsMb'] !== undefined)
     lines.push(`RSS after 100,000 requests: ${String(results['rssAfter100kRequestsMb'])} MB`);
   lines.push(`CLI write → running gateway (ms): ${JSON.stringify(results['cliWriteVisibility'])}`);
+  lines.push(`Token persistence on the refresh path (ms): ${JSON.stringify(results['tokenPersistence'])}`);
   lines.push('', 'Selection cost:', String(results['selection']));
   return lines.join('\n');
 }

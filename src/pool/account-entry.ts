@@ -41,6 +41,8 @@ export interface PoolEntry {
   /** Set once the account left the pool; leases in progress notice it after their awaits. */
   removed: boolean;
   refreshFlight: Promise<void> | undefined;
+  /** The background write of the last refreshed token; the next refresh waits for it (writes stay in order). */
+  tokenWrite: Promise<void> | undefined;
   projectFlight: Promise<string> | undefined;
   /** Account-wide block (server errors, refresh failing, project unresolved, validation). */
   accountBlock: Cooldown | undefined;
@@ -91,6 +93,7 @@ export function createEntry(account: Account, protectedModels: Set<string>): Poo
     generation: 0,
     removed: false,
     refreshFlight: undefined,
+    tokenWrite: undefined,
     projectFlight: undefined,
     accountBlock: undefined,
     modelCooldowns: new Map(),

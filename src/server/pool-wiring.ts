@@ -75,18 +75,19 @@ export function poolStorageFrom(
 ): PoolStorage {
   const nowSeconds = (): number => Math.floor(now() / 1000);
   return {
+    recordRotation: async (id, patch) => {
+      if (patch.refreshToken === undefined || patch.refreshToken === patch.basedOnRefreshToken) return;
+      // Google already killed the old token: one fsync'd journal line, no lock to wait for.
+      await journalRotation(store.dataDir, {
+        accountId: id,
+        previousRefreshToken: patch.basedOnRefreshToken,
+        refreshToken: patch.refreshToken,
+        accessToken: patch.accessToken,
+        expiresInSeconds: patch.expiresInSeconds,
+        expiryTimestamp: patch.expiryTimestamp,
+      });
+    },
     persistToken: async (id, patch) => {
-      if (patch.refreshToken !== undefined && patch.refreshToken !== patch.basedOnRefreshToken) {
-        // Google already killed the old token: make the new one durable before waiting for the store's lock.
-        await journalRotation(store.dataDir, {
-          accountId: id,
-          previousRefreshToken: patch.basedOnRefreshToken,
-          refreshToken: patch.refreshToken,
-          accessToken: patch.accessToken,
-          expiresInSeconds: patch.expiresInSeconds,
-          expiryTimestamp: patch.expiryTimestamp,
-        });
-      }
       await store.persistToken(
         id,
         {

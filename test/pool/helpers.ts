@@ -83,6 +83,7 @@ export function createFakeStorage(): PoolStorage & {
   return {
     calls,
     of: (method) => calls.filter((call) => call.method === method),
+    recordRotation: record('recordRotation'),
     persistToken: record('persistToken'),
     disable: record('disable'),
     setValidationBlock: record('setValidationBlock'),
