@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { updateSettings } from '../../config/edit.ts';
-import { configFromObject, isInteractiveTerminal, readConfigObject } from '../../config/load.ts';
+import { configFromObject, isInteractiveTerminal, logFormatOf, readConfigObject } from '../../config/load.ts';
 import { createFakeGoogle } from '../../fake-google/index.ts';
 import { createGoogleClients } from '../../google/clients.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
@@ -71,7 +71,11 @@ export function registerDemoCommand(program: Command): void {
       }
       // The gateway builds (and closes) its own clients; these were only for seeding.
       await google.close();
-      const logger = createLogger({ level: 'info', pretty: isInteractiveTerminal() });
+      const logger = createLogger({
+        level: 'info',
+        pretty: logFormatOf(config) === 'pretty',
+        colour: isInteractiveTerminal(),
+      });
       const gateway = await startGateway({ config, logger, environment });
       const base = gateway.url;
       printLine('');
