@@ -22,6 +22,7 @@ import { registerSecret } from '../telemetry/redaction.ts';
 import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
 import { buildApp } from './app.ts';
 import { createOutboundClients } from './composition.ts';
+import { ensureConsoleBuilt } from './console-build.ts';
 import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
 import { createQuotaRefresher } from './quota-refresher.ts';
 import type { AdminEvent, GatewayServices } from './services.ts';
@@ -52,6 +53,11 @@ export const packageVersion: string = (
 ).version;
 
 const defaultConsoleDirectory = fileURLToPath(new URL('../../dist/web', import.meta.url));
+/** Where a checkout keeps the console's sources and Vite (absent from an installed package, which ships dist/web). */
+const consoleSources = {
+  viteConfig: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)),
+  viteEntry: fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url)),
+};
 
 function metricsListener(metrics: Metrics): (event: PoolEvent) => void {
   return (event) => {
@@ -190,9 +196,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onAccountUpdated: (accountId) => events.publish({ type: 'account', accountId }),
   });
   services.quota = quotaRefresher;
+  const consoleDirectory = options.consoleDirectory ?? defaultConsoleDirectory;
+  // The console is always there: built once on the first start of a checkout (a given directory is the caller's).
+  if (options.consoleDirectory === undefined) {
+    await ensureConsoleBuilt({ directory: consoleDirectory, ...consoleSources, logger });
+  }
   const app = await buildApp(services, {
     accountModelNames: () => accountModelNames,
-    consoleDirectory: options.consoleDirectory ?? defaultConsoleDirectory,
+    consoleDirectory,
   });
   await app.listen({ host: initial.server.host, port: initial.server.port });
   if (options.backgroundQuotaRefresh !== false) quotaRefresher.start();
