@@ -7,38 +7,16 @@
  * The fake Google and `agw serve` run in child processes, the commands in a third (test/support/cli-process.ts,
  * so Node starts once). Prints one JSON line. Run: `npm exec -- node bench/cli-write-visibility.ts`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { rm } from 'node:fs/promises';
 import { request } from 'undici';
 import { startCliProcess } from '../test/support/cli-process.ts';
+import { fakeEnvironment } from '../test/support/fake-environment.ts';
+import { tempDir } from '../test/support/temp-dir.ts';
+import { startChild, startFakeGoogle, stop } from './processes.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const writes = 50;
 /** After a write's first announcement, quiet time before the next write, so late echoes are not miscounted. */
 const settleMs = 400;
-
-async function startChild(args: string[], env: Record<string, string>, ready: RegExp) {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout! })) {
-    if (ready.test(line)) return { child, line };
-  }
-  throw new Error(`${args.join(' ')} exited before it was ready`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
 
 function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
@@ -47,26 +25,13 @@ function percentile(sorted: number[], fraction: number): number {
 const round = (value: number): number => Number(value.toFixed(1));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const fake = await startChild(['src/fake-google/main.ts', '--port', '0', '--accounts', '2'], {}, /^\{/);
-const urls = JSON.parse(fake.line) as {
-  tokenUrl: string;
-  authUrl: string;
-  userinfoUrl: string;
-  v1internal: string;
-  client: { clientId: string; clientSecret: string };
-  accounts: Array<{ email: string; refreshToken: string }>;
-};
+const { child: fakeChild, fake: urls } = await startFakeGoogle(['--accounts', '2']);
 const env = {
-  AGW_UPSTREAM_ENDPOINTS: urls.v1internal,
-  AGW_OAUTH_TOKEN_URL: urls.tokenUrl,
-  AGW_OAUTH_AUTH_URL: urls.authUrl,
-  AGW_USERINFO_URL: urls.userinfoUrl,
-  AGW_OAUTH_CLIENT_ID: urls.client.clientId,
-  AGW_OAUTH_CLIENT_SECRET: urls.client.clientSecret,
+  ...fakeEnvironment({ urls, client: urls.client }),
   AGW_API_KEY: 'sk-bench',
   AGW_LOG_LEVEL: 'warn',
 };
-const dataDir = await mkdtemp(join(tmpdir(), 'agw-bench-writes-'));
+const dataDir = await tempDir('agw-bench-writes-');
 const cli = await startCliProcess(env);
 for (const account of urls.accounts)
   await cli.run('--data-dir', dataDir, 'accounts', 'add', '--refresh-token', account.refreshToken);
@@ -156,5 +121,5 @@ process.stdout.write(`${JSON.stringify(result)}\n`);
 events.body.destroy();
 await cli.close();
 await stop(gateway.child);
-await stop(fake.child);
+await stop(fakeChild);
 await rm(dataDir, { recursive: true, force: true });

@@ -8,16 +8,25 @@
  * run, alternating, three repetitions; the median and the spread (min–max) are reported. On a 2-core machine the
  * load generator, the fake and the gateway share the cores, which limits every figure (docs/performance.md).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { fakeEnvironment } from '../test/support/fake-environment.ts';
+import { runCli } from '../test/support/run-cli.ts';
+import { tempDir } from '../test/support/temp-dir.ts';
+import {
+  type FakeGoogleInfo,
+  fakeAccessToken,
+  repositoryRoot as root,
+  startChild,
+  startFakeGoogle,
+  stop,
+} from './processes.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -30,42 +39,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const { values } = parseArgs({ options: { full: { type: 'boolean', default: false } } });
 const full = values.full === true;
-const root = fileURLToPath(new URL('..', import.meta.url));
 const durationSeconds = full ? 10 : 3;
 const repetitions = 3;
-
-interface FakeInfo {
-  base: string;
-  tokenUrl: string;
-  authUrl: string;
-  userinfoUrl: string;
-  v1internal: string;
-  client: { clientId: string; clientSecret: string };
-  accounts: Array<{ email: string; refreshToken: string }>;
-}
-
-async function startChild(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    if (ready.test(line)) return { child, line };
-  }
-  throw new Error(`${args.join(' ')} exited before it was ready`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
@@ -118,19 +93,13 @@ async function readRssMegabytes(pid: number): Promise<number> {
   return round(kilobytes / 1024, 1);
 }
 
-async function enrolledDataDir(fake: FakeInfo, env: Record<string, string>): Promise<string> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-bench-'));
+async function enrolledDataDir(fake: FakeGoogleInfo, env: Record<string, string>): Promise<string> {
+  const dataDir = await tempDir('agw-bench-');
   for (const account of fake.accounts) {
-    const added = spawn(
-      process.execPath,
-      ['bin/agw.js', '--data-dir', dataDir, 'accounts', 'add', '--refresh-token', account.refreshToken],
-      {
-        cwd: root,
-        env: { ...process.env, ...env },
-        stdio: 'ignore',
-      },
-    );
-    await once(added, 'exit');
+    await runCli(['--data-dir', dataDir, 'accounts', 'add', '--refresh-token', account.refreshToken], {
+      env,
+      mustSucceed: true,
+    });
   }
   return dataDir;
 }
@@ -145,26 +114,13 @@ async function main(): Promise<void> {
   const scenarios = results['scenarios'] as unknown[];
 
   for (const latencyMs of full ? [0, 50] : [0, 50]) {
-    const fakeStart = await startChild(
-      [
-        'src/fake-google/main.ts',
-        '--port',
-        '0',
-        '--accounts',
-        '4',
-        ...(latencyMs > 0 ? ['--latency', String(latencyMs)] : []),
-      ],
-      {},
-      /^\{/,
-    );
-    const fake = JSON.parse(fakeStart.line) as FakeInfo;
+    const { child: fakeChild, fake } = await startFakeGoogle([
+      '--accounts',
+      '4',
+      ...(latencyMs > 0 ? ['--latency', String(latencyMs)] : []),
+    ]);
     const env = {
-      AGW_UPSTREAM_ENDPOINTS: fake.v1internal,
-      AGW_OAUTH_TOKEN_URL: fake.tokenUrl,
-      AGW_OAUTH_AUTH_URL: fake.authUrl,
-      AGW_USERINFO_URL: fake.userinfoUrl,
-      AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-      AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
+      ...fakeEnvironment({ urls: fake, client: fake.client }),
       AGW_API_KEY: 'sk-bench',
       AGW_LOG_LEVEL: 'warn',
     };
@@ -177,18 +133,9 @@ async function main(): Promise<void> {
     const gatewayUrl = /(http:\/\/[\d.]+:\d+)/.exec(gatewayStart.line)?.[1] ?? '';
 
     // A direct bearer for the fake, as the gateway would use it.
-    const token = (await (
-      await fetch(fake.tokenUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'refresh_token',
-          refresh_token: fake.accounts[0]!.refreshToken,
-          client_id: fake.client.clientId,
-          client_secret: fake.client.clientSecret,
-        }).toString(),
-      })
-    ).json()) as { access_token: string };
+    const token = {
+      access_token: await fakeAccessToken({ ...fake, refreshToken: fake.accounts[0]!.refreshToken }),
+    };
     const projectId = (
       (await (
         await fetch(`${fake.v1internal}:loadCodeAssist`, {
@@ -317,12 +264,12 @@ async function main(): Promise<void> {
       results['gatewayRssAfterLoadMb'] = await readRssMegabytes(gatewayStart.child.pid!);
     }
     await stop(gatewayStart.child);
-    await stop(fakeStart.child);
+    await stop(fakeChild);
     await rm(dataDir, { recursive: true, force: true });
   }
 
   // Startup with 10,000 account files.
-  const bigDir = await mkdtemp(join(tmpdir(), 'agw-bench-10k-'));
+  const bigDir = await tempDir('agw-bench-10k-');
   await mkdir(join(bigDir, 'accounts'), { recursive: true });
   const now = Math.floor(Date.now() / 1000);
   const summaries: unknown[] = [];

@@ -6,15 +6,14 @@
  *
  * Run: `npm exec -- node bench/token-persistence.ts` (prints one JSON line; part of `npm run bench`).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { createAccountPool } from '../src/pool/pool.ts';
 import type { TokenClient } from '../src/pool/ports.ts';
 import { defaultPoolSettings } from '../src/pool/settings.ts';
 import { poolStorageFrom, systemClock } from '../src/server/pool-wiring.ts';
 import { openAccountStore } from '../src/store/account-store.ts';
 import { journalRotation } from '../src/store/token-journal.ts';
+import { tempDir } from '../test/support/temp-dir.ts';
 
 const refreshes = 200;
 
@@ -28,7 +27,7 @@ function summary(samples: number[]): { p50Ms: number; p99Ms: number } {
 }
 
 async function refreshPath(rotate: boolean): Promise<{ p50Ms: number; p99Ms: number }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-bench-tokens-'));
+  const dataDir = await tempDir('agw-bench-tokens-');
   try {
     const store = openAccountStore(dataDir);
     const { account } = await store.upsert({
@@ -76,7 +75,7 @@ async function refreshPath(rotate: boolean): Promise<{ p50Ms: number; p99Ms: num
 }
 
 async function writeCosts(): Promise<{ journalAppend: object; lockedAccountWrite: object }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-bench-tokens-'));
+  const dataDir = await tempDir('agw-bench-tokens-');
   try {
     const store = openAccountStore(dataDir);
     const { account } = await store.upsert({

@@ -4,6 +4,7 @@
  */
 export type { SignatureChecks } from './answer.ts';
 export type { FakeGoogleControl } from './control.ts';
+export { type FakeGoogleAddress, fakeEnvironment } from './environment.ts';
 export { fakeModels, isThinkingModel, knownModelNames } from './models.ts';
 export { defaultClient, type FakeGoogleOptions } from './options.ts';
 export { createFakeGoogle, type FakeGoogle, type FakeGoogleUrls } from './server.ts';

@@ -4,18 +4,12 @@
  * reason the pool serves.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createFakeGoogle } from '../../src/fake-google/index.ts';
 import type { Account } from '../../src/store/account-schema.ts';
 import { startHarness } from '../harness/gateway-harness.ts';
 import { admin } from '../integration/helpers.ts';
-
-const agwEntry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
-// Asynchronous on purpose: the fake Google runs in this process and must keep answering.
-const run = promisify(execFile);
+import { runCli } from '../support/run-cli.ts';
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -87,8 +81,9 @@ test('the pool, the CLI and the admin API show the same state for the same accou
     const fromPool = Object.fromEntries(
       harness.gateway.services.pool.status().map((status) => [idToEmail.get(status.id), status.state]),
     );
-    const cli = await run(process.execPath, [agwEntry, 'accounts', 'list', '--json', '--data-dir', harness.dataDir], {
-      env: { ...process.env, ...harness.environment },
+    const cli = await runCli(['accounts', 'list', '--json', '--data-dir', harness.dataDir], {
+      env: harness.environment,
+      mustSucceed: true,
     });
     const fromCli = Object.fromEntries(
       (JSON.parse(cli.stdout) as Array<{ email: string; state: string }>).map((view) => [view.email, view.state]),

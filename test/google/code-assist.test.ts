@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { GatewayError } from '../../src/errors/catalogue.ts';
 import { addAccountFromRefreshToken } from '../../src/google/account-onboarding.ts';
 import {
   type CodeAssistClient,
@@ -12,7 +11,15 @@ import { createGoogleAgent } from '../../src/google/http.ts';
 import { createOAuthClient } from '../../src/google/oauth.ts';
 import { defaultGoogleScopes } from '../../src/google/settings.ts';
 import { createUpstreamTransport } from '../../src/upstream/transport.ts';
-import { type LoopbackServer, type RecordedCall, type Reply, refusedPort, startServer } from './loopback-server.ts';
+import {
+  type RecordedCall,
+  type Reply,
+  refusedPort,
+  replying,
+  startServer,
+  type TestServer,
+} from '../support/http-server.ts';
+import { rejection } from '../support/rejection.ts';
 
 const agent = createGoogleAgent();
 const transport = createUpstreamTransport({ connectTimeoutMs: 5_000, keepAliveTimeoutMs: 1_000 });
@@ -27,22 +34,12 @@ function clientFor(endpoints: string[], onboardPollAttempts = 3): CodeAssistClie
   );
 }
 
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(GatewayError.is(error), `expected a GatewayError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-const servers: LoopbackServer[] = [];
+const servers: TestServer[] = [];
 after(async () => {
   for (const server of servers) await server.close();
 });
-async function server(handler: (call: RecordedCall) => Reply): Promise<LoopbackServer> {
-  const started = await startServer(handler);
+async function server(handler: (call: RecordedCall) => Reply): Promise<TestServer> {
+  const started = await startServer(replying(handler));
   servers.push(started);
   return started;
 }

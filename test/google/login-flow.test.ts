@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { GatewayError } from '../../src/errors/catalogue.ts';
 import { createGoogleAgent } from '../../src/google/http.ts';
 import {
   completeFromPastedRedirect,
@@ -11,13 +10,14 @@ import {
 } from '../../src/google/login-flow.ts';
 import { createOAuthClient, pkceChallengeOf } from '../../src/google/oauth.ts';
 import { defaultGoogleScopes, type GoogleSettings } from '../../src/google/settings.ts';
-import { type LoopbackServer, startServer } from './loopback-server.ts';
+import { replying, startServer, type TestServer } from '../support/http-server.ts';
+import { rejection } from '../support/rejection.ts';
 
 const agent = createGoogleAgent();
 after(() => agent.close());
 /** The code exchange of a login against `settings`. */
 const oauthFor = (settings: GoogleSettings) => createOAuthClient(settings, { dispatcher: agent });
-const servers: LoopbackServer[] = [];
+const servers: TestServer[] = [];
 after(async () => {
   for (const server of servers) await server.close();
 });
@@ -26,30 +26,32 @@ after(async () => {
  * A tiny authorization server: /auth remembers the PKCE challenge and redirects to the redirect URI with a code
  * and the state; /token checks the verifier against the challenge.
  */
-async function fakeAuthorizationServer(): Promise<{ settings: GoogleSettings; server: LoopbackServer }> {
+async function fakeAuthorizationServer(): Promise<{ settings: GoogleSettings; server: TestServer }> {
   const challenges = new Map<string, string>();
   let issued = 0;
-  const server = await startServer((call) => {
-    const url = new URL(call.path, 'http://x');
-    if (url.pathname === '/auth') {
-      issued += 1;
-      const code = `code-${issued}`;
-      challenges.set(code, url.searchParams.get('code_challenge') ?? '');
-      const target = new URL(url.searchParams.get('redirect_uri') ?? '');
-      target.searchParams.set('code', code);
-      target.searchParams.set('state', url.searchParams.get('state') ?? '');
-      return { status: 302, headers: { location: target.toString() }, body: '' };
-    }
-    if (url.pathname === '/token') {
-      const form = new URLSearchParams(call.body);
-      const expected = challenges.get(form.get('code') ?? '');
-      if (!expected || pkceChallengeOf(form.get('code_verifier') ?? '') !== expected) {
-        return { status: 400, body: { error: 'invalid_grant' } };
+  const server = await startServer(
+    replying((call) => {
+      const url = new URL(call.path, 'http://x');
+      if (url.pathname === '/auth') {
+        issued += 1;
+        const code = `code-${issued}`;
+        challenges.set(code, url.searchParams.get('code_challenge') ?? '');
+        const target = new URL(url.searchParams.get('redirect_uri') ?? '');
+        target.searchParams.set('code', code);
+        target.searchParams.set('state', url.searchParams.get('state') ?? '');
+        return { status: 302, headers: { location: target.toString() }, body: '' };
       }
-      return { status: 200, body: { access_token: 'ya29.login', expires_in: 3599, refresh_token: '1//login' } };
-    }
-    return { status: 404, body: {} };
-  });
+      if (url.pathname === '/token') {
+        const form = new URLSearchParams(call.body);
+        const expected = challenges.get(form.get('code') ?? '');
+        if (!expected || pkceChallengeOf(form.get('code_verifier') ?? '') !== expected) {
+          return { status: 400, body: { error: 'invalid_grant' } };
+        }
+        return { status: 200, body: { access_token: 'ya29.login', expires_in: 3599, refresh_token: '1//login' } };
+      }
+      return { status: 404, body: {} };
+    }),
+  );
   servers.push(server);
   const settings: GoogleSettings = {
     tokenUrl: `${server.url}/token`,
@@ -63,16 +65,6 @@ async function fakeAuthorizationServer(): Promise<{ settings: GoogleSettings; se
     scopes: defaultGoogleScopes,
   };
   return { settings, server };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(GatewayError.is(error), `expected a GatewayError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 /** Where the fake authorization server sends the browser (without following it). */

@@ -3,16 +3,12 @@
  * `agw.log_format` / AGW_LOG_FORMAT asks for.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { configFromObject, logFormatOf } from '../../src/config/load.ts';
 import { eventually } from '../harness/gateway-harness.ts';
-
-const agwEntry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
+import { startCli } from '../support/run-cli.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 test('auto is pretty on a terminal and JSON otherwise; json and pretty are taken as asked', () => {
   const config = (environment: Record<string, string>, file?: Record<string, unknown>) =>
@@ -27,22 +23,18 @@ test('auto is pretty on a terminal and JSON otherwise; json and pretty are taken
 
 /** The stdout lines of `agw serve` until the pool has loaded, then stops it. */
 async function serveLines(environment: Record<string, string>): Promise<string[]> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-log-format-'));
-  const child = spawn(process.execPath, [agwEntry, '--data-dir', dataDir, 'serve', '--port', '0'], {
-    env: { ...process.env, AGW_API_KEY: 'sk-log-format', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const dataDir = await tempDir('agw-log-format-');
+  const gateway = startCli(['--data-dir', dataDir, 'serve', '--port', '0'], {
+    env: { AGW_API_KEY: 'sk-log-format', ...environment },
   });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stdout = () => gateway.output().stdout;
   try {
-    await eventually(() => (stdout.includes('agw is serving on') ? true : undefined), 20_000, 'the serving line');
-    return stdout.split('\n').filter((line) => line.includes('Account pool loaded'));
+    await eventually(() => (stdout().includes('agw is serving on') ? true : undefined), 20_000, 'the serving line');
+    return stdout()
+      .split('\n')
+      .filter((line) => line.includes('Account pool loaded'));
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await gateway.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

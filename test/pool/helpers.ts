@@ -199,14 +199,3 @@ export function quotaExhausted(delay: string): unknown {
 export function revoked(message = 'invalid_grant: Token has been expired or revoked.'): GatewayError {
   return new GatewayError('AGW_REFRESH_REVOKED', message);
 }
-
-/** Awaits a rejection and returns the GatewayError. */
-export async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (GatewayError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  createTestPool,
-  httpFailure,
-  makeAccount,
-  ok,
-  quotaExhausted,
-  rejection,
-  startMs,
-  withTier,
-} from './helpers.ts';
+import { rejection } from '../support/rejection.ts';
+import { createTestPool, httpFailure, makeAccount, ok, quotaExhausted, startMs, withTier } from './helpers.ts';
 
 const five = () => ['a', 'b', 'c', 'd', 'e'].map((id) => makeAccount(id));
 

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
-import { createTestPool, httpFailure, makeAccount, ok, rejection, revoked, startMs, withTier } from './helpers.ts';
+import { rejection } from '../support/rejection.ts';
+import { createTestPool, httpFailure, makeAccount, ok, revoked, startMs, withTier } from './helpers.ts';
 
 const expired = { expiry_timestamp: Math.floor(startMs / 1000) - 10 };
 const errorText = 'invalid_grant: Token has been expired or revoked.';

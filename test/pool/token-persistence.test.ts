@@ -93,6 +93,7 @@ describe('token persistence', () => {
     assert.equal(await token, undefined, 'the account left the pool');
     await pool.settle();
     assert.equal(storage.of('recordRotation').length, 1);
-    assert.equal((storage.of('persistToken')[0]?.args[1] as Record<string, unknown>)['refreshToken'], '1//rt-rotated');
+    const written = storage.of('persistToken')[0]!.args[1] as Record<string, unknown>;
+    assert.equal(written['refreshToken'], '1//rt-rotated');
   });
 });

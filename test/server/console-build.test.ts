@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ensureConsoleBuilt } from '../../src/server/console-build.ts';
 import { createRecordingLogger } from '../../src/telemetry/log-port.ts';
 import { startHarness } from '../harness/gateway-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const checkout = {
   viteConfig: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)),
@@ -19,7 +19,7 @@ const checkout = {
 };
 
 test('a missing console is built once, announced in the log, and served at /', async () => {
-  const parent = await mkdtemp(join(tmpdir(), 'agw-console-'));
+  const parent = await tempDir('agw-console-');
   const directory = join(parent, 'web');
   try {
     const logger = createRecordingLogger();
@@ -45,7 +45,7 @@ test('a missing console is built once, announced in the log, and served at /', a
 });
 
 test('without Vite (an installed package that lacks dist/web) the log and / say how to get the console', async () => {
-  const parent = await mkdtemp(join(tmpdir(), 'agw-console-'));
+  const parent = await tempDir('agw-console-');
   const directory = join(parent, 'web');
   try {
     const logger = createRecordingLogger();

@@ -1,0 +1,71 @@
+/**
+ * Child processes of the benchmarks (the fake Google, `agw serve`): started from the repository root and awaited
+ * until they print their ready line, stopped with SIGTERM; and a bearer for calling the fake directly.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs `node <args>` and resolves with the first stdout line matching `ready`. */
+export async function startChild(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, args, {
+    cwd: repositoryRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    if (ready.test(line)) return { child, line };
+  }
+  throw new Error(`${args.join(' ')} exited before it was ready`);
+}
+
+/** What `src/fake-google/main.ts` prints when it is ready: its URLs, OAuth client and seeded accounts. */
+export interface FakeGoogleInfo {
+  base: string;
+  tokenUrl: string;
+  authUrl: string;
+  userinfoUrl: string;
+  v1internal: string;
+  control: string;
+  client: { clientId: string; clientSecret: string };
+  accounts: Array<{ email: string; refreshToken: string }>;
+}
+
+/** Starts the standalone fake Google with `arguments_` (e.g. `--accounts 4`) on a free port. */
+export async function startFakeGoogle(arguments_: string[]): Promise<{ child: ChildProcess; fake: FakeGoogleInfo }> {
+  const started = await startChild(['src/fake-google/main.ts', '--port', '0', ...arguments_], {}, /^\{/);
+  return { child: started.child, fake: JSON.parse(started.line) as FakeGoogleInfo };
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/** An access token from the fake's token endpoint, for calling v1internal directly as the gateway would. */
+export async function fakeAccessToken(fake: {
+  tokenUrl: string;
+  client: { clientId: string; clientSecret: string };
+  refreshToken: string;
+}): Promise<string> {
+  const response = await fetch(fake.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: fake.refreshToken,
+      client_id: fake.client.clientId,
+      client_secret: fake.client.clientSecret,
+    }).toString(),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
