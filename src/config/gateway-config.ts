@@ -75,7 +75,13 @@ export interface GatewayConfig {
     readonly backgroundTaskDowngrade: boolean;
     readonly backgroundTaskModel: string;
   };
-  readonly logging: { readonly level: string; readonly retentionDays: number; readonly maxTotalBytes: number };
+  readonly logging: {
+    readonly level: string;
+    /** `auto` resolves to pretty or json at start (config/load.ts's logFormatOf). */
+    readonly format: 'auto' | 'json' | 'pretty';
+    readonly retentionDays: number;
+    readonly maxTotalBytes: number;
+  };
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
 }
 
@@ -165,6 +171,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
     },
     logging: {
       level: values.logLevel,
+      format: values.logFormat,
       retentionDays: defaults.logging.retentionDays,
       maxTotalBytes: defaults.logging.maxTotalBytes,
     },
