@@ -103,9 +103,9 @@ export interface BenchProcesses {
   gatewayUrl: string;
 }
 
-/** The fake (4 accounts) and a gateway in front of it, each in its own process. */
-export async function startFakeAndGateway(): Promise<BenchProcesses> {
-  const { child: fakeChild, fake } = await startFakeGoogle(['--accounts', '4']);
+/** The fake (4 accounts, plus `fakeArguments` such as `--latency 50`) and a gateway in front of it, each in its own process. */
+export async function startFakeAndGateway(fakeArguments: string[] = []): Promise<BenchProcesses> {
+  const { child: fakeChild, fake } = await startFakeGoogle(['--accounts', '4', ...fakeArguments]);
   const env = {
     ...fakeEnvironment({ urls: fake, client: fake.client }),
     AGW_API_KEY: 'sk-bench',

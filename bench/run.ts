@@ -16,15 +16,13 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { fakeEnvironment } from '../test/support/fake-environment.ts';
 import { tempDir } from '../test/support/temp-dir.ts';
 import {
-  enrolledDataDir,
   fakeAccessToken,
   readRssMegabytes,
   repositoryRoot as root,
   startChild,
-  startFakeGoogle,
+  startFakeAndGateway,
   stop,
 } from './processes.ts';
 
@@ -97,23 +95,9 @@ async function main(): Promise<void> {
   const scenarios = results['scenarios'] as unknown[];
 
   for (const latencyMs of full ? [0, 50] : [0, 50]) {
-    const { child: fakeChild, fake } = await startFakeGoogle([
-      '--accounts',
-      '4',
-      ...(latencyMs > 0 ? ['--latency', String(latencyMs)] : []),
-    ]);
-    const env = {
-      ...fakeEnvironment({ urls: fake, client: fake.client }),
-      AGW_API_KEY: 'sk-bench',
-      AGW_LOG_LEVEL: 'warn',
-    };
-    const dataDir = await enrolledDataDir(fake, env);
-    const gatewayStart = await startChild(
-      ['bin/agw.js', '--data-dir', dataDir, 'serve', '--port', '0'],
-      env,
-      /agw is serving on/,
+    const { fake, dataDir, fakeChild, gatewayChild, gatewayUrl } = await startFakeAndGateway(
+      latencyMs > 0 ? ['--latency', String(latencyMs)] : [],
     );
-    const gatewayUrl = /(http:\/\/[\d.]+:\d+)/.exec(gatewayStart.line)?.[1] ?? '';
 
     // A direct bearer for the fake, as the gateway would use it.
     const token = {
@@ -242,11 +226,11 @@ async function main(): Promise<void> {
           });
           done += result.requests.total;
         }
-        results['rssAfter100kRequestsMb'] = await readRssMegabytes(gatewayStart.child.pid!);
+        results['rssAfter100kRequestsMb'] = await readRssMegabytes(gatewayChild.pid!);
       }
-      results['gatewayRssAfterLoadMb'] = await readRssMegabytes(gatewayStart.child.pid!);
+      results['gatewayRssAfterLoadMb'] = await readRssMegabytes(gatewayChild.pid!);
     }
-    await stop(gatewayStart.child);
+    await stop(gatewayChild);
     await stop(fakeChild);
     await rm(dataDir, { recursive: true, force: true });
   }
