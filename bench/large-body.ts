@@ -50,7 +50,8 @@ const processes = await startFakeAndGateway();
 const rows: Array<Record<string, number | string>> = [];
 try {
   for (const megabytes of sizesMb) {
-    const body = imageBody(megabytes);
+    // Encoded before probing starts: the probe shares this process, so its own encoding must not delay the probes.
+    const body = Buffer.from(imageBody(megabytes));
     const started = performance.now();
     const sent = request(`${processes.gatewayUrl}/v1/chat/completions`, {
       method: 'POST',

@@ -69,11 +69,16 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
   // Fastify's own parser decodes the body to a string and scans every character: seconds for an image prompt.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as Buffer));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
+    const parse = (): void => {
+      try {
+        done(null, parseJsonBody(body as Buffer));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    };
+    // A large body was just gathered into one buffer (a long copy): let other requests run before parsing it.
+    if ((body as Buffer).length >= yieldBeforeParsingBytes) setImmediate(parse);
+    else parse();
   });
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
@@ -154,6 +159,9 @@ function decodedPath(url: string): string {
     return path;
   }
 }
+
+/** Bodies from this size on are parsed in a later turn of the event loop than the one that gathered them. */
+const yieldBeforeParsingBytes = 1024 * 1024;
 
 /**
  * JSON nesting accepted in a request body. Real requests (tool schemas included) stay far below; a deeper body
