@@ -58,8 +58,7 @@ export function defaultRules(): FakeRules {
     imageRequestType: true,
     // Off until agw caps: it sends max_tokens 64000 for claude-opus-4-6-thinking (cap 57344).
     outputCaps: false,
-    // Off until agw adds the required placeholder: its OpenAI chat route sends VALIDATED with tools lacking one.
-    validatedToolsRequired: false,
+    validatedToolsRequired: true,
     claudeToolHistoryThinking: true,
     // Off until agw rewrites: Claude Code (-p) sends the Agent SDK identity line, a default trigger phrase.
     promptFilter: { enabled: false, phrases: [...defaultTriggerPhrases], status: 429 },

@@ -8,6 +8,7 @@ import type { AttemptResult } from '../pool/attempt-types.ts';
 import { type CanonicalEvent, isContentEvent } from '../protocols/canonical/types.ts';
 import {
   createUpstreamDecoder,
+  type DecoderOptions,
   isUpstreamErrorBody,
   type UpstreamDecoder,
 } from '../protocols/canonical/upstream-decoder.ts';
@@ -27,9 +28,13 @@ export interface ReadAnswer {
 
 export type ReadUntil = 'first-content' | 'end';
 
-export async function readAnswer(answer: UpstreamResponse, until: ReadUntil): Promise<AttemptResult<ReadAnswer>> {
+export async function readAnswer(
+  answer: UpstreamResponse,
+  until: ReadUntil,
+  options: DecoderOptions = {},
+): Promise<AttemptResult<ReadAnswer>> {
   const rest = upstreamChunks(answer.body);
-  const decoder = createUpstreamDecoder();
+  const decoder = createUpstreamDecoder(options);
   const events: CanonicalEvent[] = [];
   const chunks: unknown[] = [];
   const httpFailure = (bodyText: string) =>
