@@ -96,6 +96,20 @@ export function mayBePoison(verdict: FailureVerdict): boolean {
   return verdict.reason === 'RATE_LIMIT_EXCEEDED' || verdict.reason === 'RATE_LIMIT_UNKNOWN';
 }
 
+/**
+ * Whether a 403 was caused by the `x-goog-user-project` header rather than by the account (issue 16): Google's
+ * SERVICE_DISABLED answer, or a PERMISSION_DENIED that names the project the header carried. The relay retries
+ * such a call once on the same account without the header; only a 403 that survives that retry is the account's.
+ */
+export function isUserProjectDenial(bodyText: string, projectId: string | undefined): boolean {
+  if (projectId === undefined || projectId.trim() === '') return false;
+  const body = readUpstreamErrorBody(bodyText);
+  if (body.details.some((detail) => detail.reason === 'SERVICE_DISABLED')) return true;
+  const denied =
+    body.status === 'PERMISSION_DENIED' || body.details.some((detail) => detail.reason === 'IAM_PERMISSION_DENIED');
+  return denied && (body.message ?? bodyText).includes(projectId.trim());
+}
+
 /** Classifies one failed attempt. `nowMs` is only used to turn reset timestamps into delays. */
 export function classifyFailure(failure: UpstreamFailure, settings: PoolSettings, nowMs: number): FailureVerdict {
   if (failure.kind !== 'http') {

@@ -4,10 +4,38 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startHarness } from '../harness/gateway-harness.ts';
-import { send } from '../reliability/helpers.ts';
+import { type Harness, startHarness } from '../harness/gateway-harness.ts';
+import { type ClientResult, send } from '../reliability/helpers.ts';
 
 const emptySchema = { type: 'object', properties: {} };
+
+type Json = Record<string, unknown>;
+
+/** The schema of the first tool of the last generate call, as the gateway sent it. */
+function sentSchema(harness: Harness): Json {
+  const body = harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).at(-1)?.body as
+    | { request: { tools: Array<{ functionDeclarations: Json[] }> } }
+    | undefined;
+  const declaration = body?.request.tools[0]?.functionDeclarations[0] ?? {};
+  return (declaration['parametersJsonSchema'] ?? declaration['parameters'] ?? {}) as Json;
+}
+
+/** The arguments text of the first tool call of an OpenAI chat answer (stream or not). */
+function toolArguments(result: ClientResult, stream: boolean): string {
+  if (!stream) {
+    const json = result.json as {
+      choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }>;
+    };
+    return json.choices[0]!.message.tool_calls[0]!.function.arguments;
+  }
+  let text = '';
+  for (const event of result.events as Array<{
+    choices?: Array<{ delta?: { tool_calls?: Array<{ function?: { arguments?: string } }> } }>;
+  }>) {
+    for (const call of event.choices?.[0]?.delta?.tool_calls ?? []) text += call.function?.arguments ?? '';
+  }
+  return text;
+}
 
 test('OpenAI chat, Claude, a tool without required property: passes VALIDATED and the call comes back without the placeholder', async () => {
   const harness = await startHarness({ accounts: [{ email: 'validated@example.com' }] });
@@ -27,17 +55,12 @@ test('OpenAI chat, Claude, a tool without required property: passes VALIDATED an
       const call = harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).at(-1);
       assert.equal(call?.generation?.functionCallingMode, 'VALIDATED');
       assert.equal(call?.rule, undefined);
-      const sent = (call?.body as { request: { tools: Array<{ functionDeclarations: Array<Record<string, any>> }> } })
-        .request.tools[0]!.functionDeclarations[0]!;
-      const schema = sent['parametersJsonSchema'] ?? sent['parameters'];
-      assert.deepEqual(schema.required, ['reason']);
-      const argumentsText = stream
-        ? result.events
-            .flatMap((event: any) => event.choices?.[0]?.delta?.tool_calls ?? [])
-            .map((toolCall: any) => toolCall.function?.arguments ?? '')
-            .join('')
-        : (result.json as any).choices[0].message.tool_calls[0].function.arguments;
-      assert.deepEqual(JSON.parse(argumentsText), {}, 'the placeholder argument never reaches the client');
+      assert.deepEqual(sentSchema(harness)['required'], ['reason']);
+      assert.deepEqual(
+        JSON.parse(toolArguments(result, stream)),
+        {},
+        'the placeholder argument never reaches the client',
+      );
     }
   } finally {
     await harness.close();
@@ -57,9 +80,7 @@ test('Anthropic Messages (AUTO) and Gemini models are sent unchanged', async () 
       },
     });
     assert.equal(anthropic.status, 200, anthropic.text);
-    const sent = (harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).at(-1)?.body as any).request
-      .tools[0].functionDeclarations[0];
-    assert.equal((sent.parametersJsonSchema ?? sent.parameters).required, undefined);
+    assert.equal(sentSchema(harness)['required'], undefined);
     const gemini = await send(harness.url, harness.headers, {
       path: '/v1/chat/completions',
       body: {
@@ -69,9 +90,7 @@ test('Anthropic Messages (AUTO) and Gemini models are sent unchanged', async () 
       },
     });
     assert.equal(gemini.status, 200, gemini.text);
-    const geminiSent = (harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).at(-1)?.body as any).request
-      .tools[0].functionDeclarations[0];
-    assert.equal((geminiSent.parametersJsonSchema ?? geminiSent.parameters).required, undefined);
+    assert.equal(sentSchema(harness)['required'], undefined);
   } finally {
     await harness.close();
   }
