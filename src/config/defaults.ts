@@ -93,7 +93,7 @@ export const defaults = {
   models: {
     /** Claude Code's title/summary side calls go to a cheap model (the reference's behaviour), visible in X-Mapped-Model. */
     backgroundTaskDowngrade: true,
-    backgroundTaskModel: 'gemini-2.5-flash',
+    backgroundTaskModel: 'gemini-3.1-flash-lite',
   },
   logging: {
     level: 'info',

@@ -53,11 +53,9 @@ export const unsupportedVersionText =
 
 export function defaultRules(): FakeRules {
   return {
-    // Off until agw handles them: its built-in mapping still targets retired ids (gemini-2.5-flash, …).
-    retiredModels: false,
+    retiredModels: true,
     imageRequestType: true,
-    // Off until agw caps: it sends max_tokens 64000 for claude-opus-4-6-thinking (cap 57344).
-    outputCaps: false,
+    outputCaps: true,
     validatedToolsRequired: true,
     claudeToolHistoryThinking: true,
     // Off until agw rewrites: Claude Code (-p) sends the Agent SDK identity line, a default trigger phrase.

@@ -101,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   let accountModelNames: readonly string[] = [];
+  let modelForwarding: Readonly<Record<string, string>> = {};
   let reloading: Promise<void> | undefined;
   let reloadAgain = false;
   const reloadOnce = async (): Promise<void> => {
@@ -114,6 +115,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     accountModelNames = [
       ...new Set(accounts.flatMap((account) => account.quota?.models.map((model) => model.name) ?? [])),
     ];
+    modelForwarding = Object.freeze(
+      Object.assign({}, ...accounts.map((account) => account.quota?.model_forwarding_rules ?? {})),
+    );
   };
   // Reloads never overlap; a change arriving during one triggers exactly one more.
   const reloadPool = async (): Promise<void> => {
@@ -192,6 +196,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     signatureStore: createSignatureStore({ maxEntries: 50_000, ttlMs: 24 * 60 * 60 * 1000, now }),
     events,
     reloadPool,
+    modelForwarding: () => modelForwarding,
     now,
     version: packageVersion,
   };

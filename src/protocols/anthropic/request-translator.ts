@@ -14,7 +14,7 @@ import type {
   GeminiRequest,
   GeminiTool,
 } from '../canonical/types.ts';
-import { type ModelFamily, modelFamily, resolveModel } from '../models.ts';
+import { followForwarding, type ModelFamily, modelFamily, resolveModel } from '../models.ts';
 import { sanitizeToolSchema } from '../schema-sanitizer.ts';
 import { type BackgroundTaskKind, detectBackgroundTask } from './background-task.ts';
 import { mapMessages } from './content-mapper.ts';
@@ -30,6 +30,8 @@ export const thinkingOutputMargin = 8_192;
 export interface TranslationOptions {
   /** `proxy.custom_mapping` of gui_config.json. */
   customMapping: Readonly<Record<string, string>>;
+  /** Retired upstream id → its replacement (`deprecatedModelIds`; protocols/models.ts). */
+  modelForwarding?: Readonly<Record<string, string>>;
   signatureStore: SignatureStore;
   /** The account the request will be sent with, when already chosen; narrows signature checks to it. */
   accountId?: string;
@@ -56,8 +58,9 @@ export function toCanonicalRequest(original: MessagesRequest, options: Translati
   const backgroundTask = detected !== undefined && options.backgroundTaskModel !== undefined ? detected : undefined;
   const upstreamModel =
     backgroundTask !== undefined && options.backgroundTaskModel !== undefined
-      ? options.backgroundTaskModel
-      : resolveModel(request.model, { customMapping: options.customMapping }).upstreamModel;
+      ? followForwarding(options.backgroundTaskModel, options.modelForwarding ?? {})
+      : resolveModel(request.model, { customMapping: options.customMapping, forwarding: options.modelForwarding ?? {} })
+          .upstreamModel;
   const family = modelFamily(upstreamModel);
   const sessionKey = sessionKeyFor(request.metadata?.user_id ?? undefined, firstUserText(request.messages));
   const askedForThinking = request.thinking !== undefined && request.thinking.type !== 'disabled';
