@@ -98,7 +98,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       : process.platform === 'win32'
         ? 'Windows NT 10.0; Win64; x64'
         : 'X11; Linux x86_64';
-  const version = defaults.upstream.clientVersion;
+  const version = values.upstreamClientVersion;
   return {
     dataDir,
     server: {
@@ -127,7 +127,10 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       totalTimeoutMs: secondsToMs(values.requestTimeoutSeconds),
       keepAliveTimeoutMs: secondsToMs(defaults.upstream.keepAliveTimeoutSeconds),
       clientVersion: version,
-      userAgent: `Antigravity/${version} (${platform}) Chrome/132.0.6834.160 Electron/39.2.3`,
+      userAgent:
+        values.upstreamUserAgent.trim() !== ''
+          ? values.upstreamUserAgent.trim()
+          : `Antigravity/${version} (${platform}) Chrome/132.0.6834.160 Electron/39.2.3`,
     },
     google: {
       tokenUrl: values.oauthTokenUrl,

@@ -124,6 +124,22 @@ export const settingsTable = {
     fromEnv: listFromText,
     description: 'v1internal base URLs, tried in order on network errors, 404, 408 and 5xx.',
   },
+  upstreamClientVersion: {
+    path: 'agw.upstream_client_version',
+    env: ['AGW_UPSTREAM_CLIENT_VERSION'],
+    schema: z.string().regex(/^\d+\.\d+\.\d+$/, 'a version like 4.3.0'),
+    fallback: defaults.upstream.clientVersion,
+    description:
+      'Antigravity client version reported to Google (User-Agent and x-client-version). Google refuses versions it no longer supports (AGW_UPSTREAM_CLIENT_OUTDATED) and lists some models only from a version on. Restart to apply.',
+  },
+  upstreamUserAgent: {
+    path: 'agw.upstream_user_agent',
+    env: ['AGW_UPSTREAM_USER_AGENT'],
+    schema: z.string(),
+    fallback: '',
+    description:
+      'User-Agent of v1internal calls. Empty: the Antigravity desktop form built from agw.upstream_client_version. Restart to apply.',
+  },
   oauthTokenUrl: {
     path: 'agw.oauth_token_url',
     env: ['AGW_OAUTH_TOKEN_URL'],

@@ -49,6 +49,7 @@ export type FailureVerdict =
 const rateLimitWords = /per minute|rate limit|too many requests/i;
 const explicitQuotaWords = /quota_exhausted|quotaresetdelay|quota reset|quota limit|per day|daily quota/i;
 const genericExhausted = /resource has been exhausted|resource_exhausted/i;
+const outdatedClientWords = /version of Antigravity is no longer supported|please update to receive the latest/i;
 const validationWords = /VALIDATION_REQUIRED|verify your account|validation_url/i;
 
 /** Reason of a 429: `error.details[].reason` first, then the reference's text rules (§6.6). */
@@ -91,7 +92,7 @@ function describe(body: UpstreamErrorBody, text: string): string {
  * AGW_ALL_ACCOUNTS_LIMITED with Retry-After instead of being told its request is poisoned.
  */
 export function mayBePoison(verdict: FailureVerdict): boolean {
-  if (verdict.action === 'client-error') return true;
+  if (verdict.action === 'client-error') return verdict.code !== 'AGW_UPSTREAM_CLIENT_OUTDATED';
   if (verdict.action !== 'cool-model' || verdict.hint !== undefined) return false;
   return verdict.reason === 'RATE_LIMIT_EXCEEDED' || verdict.reason === 'RATE_LIMIT_UNKNOWN';
 }
@@ -120,6 +121,16 @@ export function classifyFailure(failure: UpstreamFailure, settings: PoolSettings
   const body = readUpstreamErrorBody(bodyText);
   const message = describe(body, bodyText);
   if (status >= 200 && status < 300) {
+    // Google refuses an outdated client version with a 200 whose body is text (issue 16). Every account would get
+    // the same answer, so it neither rotates nor cools an account down: the operator must raise the version.
+    if (outdatedClientWords.test(bodyText)) {
+      return {
+        action: 'client-error',
+        code: 'AGW_UPSTREAM_CLIENT_OUTDATED',
+        status: 502,
+        message: `Google refused the client version agw reports (upstream.client_version): ${message}`,
+      };
+    }
     // The server only reports a 2xx as a failure when its body is an error (peers §3 item 4).
     return { action: 'rotate', code: 'AGW_UPSTREAM_SERVER_ERROR', coolAccount: true, status, message };
   }

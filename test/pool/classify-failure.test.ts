@@ -112,8 +112,16 @@ const table: Row[] = [
   },
   {
     name: '200 with an error body → server error, rotate',
-    failure: http(200, googleError(500, 'This version of Antigravity is no longer supported')),
+    failure: http(200, googleError(500, 'Internal error encountered.')),
     expect: { action: 'rotate', code: 'AGW_UPSTREAM_SERVER_ERROR', status: 200 },
+  },
+  {
+    name: '200 "no longer supported" text → client outdated, no rotation, no cooldown',
+    failure: http(
+      200,
+      'This version of Antigravity is no longer supported. Please update to receive the latest features!',
+    ),
+    expect: { action: 'client-error', code: 'AGW_UPSTREAM_CLIENT_OUTDATED', status: 502 },
   },
   {
     name: '400 → client error, no rotation',
