@@ -122,7 +122,7 @@ export const settingsTable = {
     schema: z.array(httpUrl).min(1),
     fallback: defaults.upstream.endpoints,
     fromEnv: listFromText,
-    description: 'v1internal base URLs, tried in order on network errors, 404, 408 and 5xx.',
+    description: 'v1internal base URLs, tried in order on network errors, 404, 408, 5xx and a 429 "no capacity" (MODEL_CAPACITY_EXHAUSTED).',
   },
   upstreamClientVersion: {
     path: 'agw.upstream_client_version',

@@ -69,6 +69,13 @@ function isFallbackStatus(status: number): boolean {
   return status === 404 || status === 408 || status >= 500;
 }
 
+/**
+ * A 429 that says this server has no capacity for the model (MODEL_CAPACITY_EXHAUSTED, "No capacity available"):
+ * capacity is per server, so the next base URL may serve the same account at once (issue 16; peers fall back too).
+ * A quota or rate-limit 429 is the account's and goes back to the pool as it is.
+ */
+const capacityWords = /MODEL_CAPACITY_EXHAUSTED|no capacity available/i;
+
 function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -96,6 +103,23 @@ export function buildUpstreamHeaders(settings: UpstreamSettings, call: UpstreamC
 
 function callerAbortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The upstream call was cancelled', 'AbortError');
+}
+
+/** Reads an error body, at most `discardLimitBytes` (the rest is dropped with the connection). */
+async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  for await (const chunk of body) {
+    const piece = chunk as Uint8Array;
+    size += piece.length;
+    text += decoder.decode(piece, { stream: true });
+    if (size > discardLimitBytes) {
+      body.destroy();
+      break;
+    }
+  }
+  return text + decoder.decode();
 }
 
 /** Creates the client; its Agent lives until close(). */
@@ -177,6 +201,15 @@ export function createUpstreamClient(
           await response.body.dump({ limit: discardLimitBytes }).catch(() => undefined);
           continue;
         }
+        if (status === 429 && !isLast) {
+          const text = await readLimited(response.body).catch(() => '');
+          if (capacityWords.test(text)) {
+            attempts.push({ endpoint, status });
+            continue;
+          }
+          finish();
+          return bufferedResponse(response, endpoint, text);
+        }
         return wrapResponse(response, endpoint, upstreamCall, callerSignal, total.signal, finish, totalTimeoutError);
       }
     } catch (error) {
@@ -199,6 +232,24 @@ export function createUpstreamClient(
         lastStatus: lastWithStatus?.status,
       },
     });
+  }
+
+  /** A non-2xx answer whose body was already read (to decide on the fallback), handed on as it was. */
+  function bufferedResponse(response: Dispatcher.ResponseData, endpoint: string, text: string): UpstreamResponse {
+    const bytes = new TextEncoder().encode(text);
+    const body: UpstreamBody = {
+      async *[Symbol.asyncIterator]() {
+        if (bytes.length > 0) yield bytes;
+      },
+      destroy: () => undefined,
+    };
+    return {
+      status: response.statusCode,
+      headers: flattenHeaders(response.headers),
+      body,
+      endpoint,
+      text: async () => text,
+    };
   }
 
   function wrapResponse(
