@@ -74,6 +74,8 @@ export interface GatewayConfig {
     readonly customMapping: Readonly<Record<string, string>>;
     readonly backgroundTaskDowngrade: boolean;
     readonly backgroundTaskModel: string;
+    /** Phrases rewritten in every system instruction (`find => replacement`); empty when agw.prompt_rewrite is off. */
+    readonly promptRewrite: readonly string[];
   };
   readonly logging: { readonly level: string; readonly retentionDays: number; readonly maxTotalBytes: number };
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
@@ -165,6 +167,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       customMapping: values.customMapping,
       backgroundTaskDowngrade: values.backgroundTaskDowngrade,
       backgroundTaskModel: values.backgroundTaskModel,
+      promptRewrite: values.promptRewrite ? values.promptRewritePhrases : [],
     },
     logging: {
       level: values.logLevel,

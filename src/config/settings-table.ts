@@ -122,7 +122,8 @@ export const settingsTable = {
     schema: z.array(httpUrl).min(1),
     fallback: defaults.upstream.endpoints,
     fromEnv: listFromText,
-    description: 'v1internal base URLs, tried in order on network errors, 404, 408, 5xx and a 429 "no capacity" (MODEL_CAPACITY_EXHAUSTED).',
+    description:
+      'v1internal base URLs, tried in order on network errors, 404, 408, 5xx and a 429 "no capacity" (MODEL_CAPACITY_EXHAUSTED).',
   },
   upstreamClientVersion: {
     path: 'agw.upstream_client_version',
@@ -351,6 +352,23 @@ export const settingsTable = {
     schema: z.string().min(1),
     fallback: defaults.models.backgroundTaskModel,
     description: 'Upstream model for background tasks.',
+  },
+  promptRewrite: {
+    path: 'agw.prompt_rewrite',
+    env: ['AGW_PROMPT_REWRITE'],
+    schema: z.boolean(),
+    fallback: defaults.models.promptRewrite,
+    fromEnv: booleanFromText,
+    description:
+      "Rewrite the system-prompt phrases of agw.prompt_rewrite_phrases before sending (Google's prompt filter answers them 429 without a quota reason). Off: prompts go as sent.",
+  },
+  promptRewritePhrases: {
+    path: 'agw.prompt_rewrite_phrases',
+    env: [],
+    schema: z.array(z.string().min(1)),
+    fallback: defaults.models.promptRewritePhrases,
+    description:
+      'Phrases rewritten when agw.prompt_rewrite is on: `find => replacement`, or `find` alone to remove it. Default: the trigger phrases peers documented.',
   },
   requestLogMaxAgeDays: {
     path: 'agw.request_log_max_age_days',

@@ -58,8 +58,7 @@ export function defaultRules(): FakeRules {
     outputCaps: true,
     validatedToolsRequired: true,
     claudeToolHistoryThinking: true,
-    // Off until agw rewrites: Claude Code (-p) sends the Agent SDK identity line, a default trigger phrase.
-    promptFilter: { enabled: false, phrases: [...defaultTriggerPhrases], status: 429 },
+    promptFilter: { enabled: true, phrases: [...defaultTriggerPhrases], status: 429 },
     // agw reports 4.3.0; 1.15.8 and older were refused by mid-2026 (docs/fake-google.md).
     clientVersion: { minimumSupported: '1.23.2', gatedModelVersion: '2.9.0' },
   };

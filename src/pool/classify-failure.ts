@@ -93,6 +93,7 @@ function describe(body: UpstreamErrorBody, text: string): string {
  */
 export function mayBePoison(verdict: FailureVerdict): boolean {
   if (verdict.action === 'client-error') return verdict.code !== 'AGW_UPSTREAM_CLIENT_OUTDATED';
+  if (verdict.action === 'rotate') return verdict.code === 'AGW_UPSTREAM_PROMPT_FILTERED';
   if (verdict.action !== 'cool-model' || verdict.hint !== undefined) return false;
   return verdict.reason === 'RATE_LIMIT_EXCEEDED' || verdict.reason === 'RATE_LIMIT_UNKNOWN';
 }
@@ -109,6 +110,26 @@ export function isUserProjectDenial(bodyText: string, projectId: string | undefi
   const denied =
     body.status === 'PERMISSION_DENIED' || body.details.some((detail) => detail.reason === 'IAM_PERMISSION_DENIED');
   return denied && (body.message ?? bodyText).includes(projectId.trim());
+}
+
+/**
+ * Google's prompt filter (issue 16): some system-prompt texts are answered 429 RESOURCE_EXHAUSTED "Resource has
+ * been exhausted (e.g. check quota)." or 503 UNAVAILABLE "The service is currently unavailable." with no details
+ * at all — no quota reason, no reset time, no Retry-After. Such an answer says nothing about the account, so it
+ * rotates without cooling anything down (and counts towards a poisoned request, which fails it alone).
+ */
+export function isReasonlessRefusal(
+  status: number,
+  body: UpstreamErrorBody,
+  bodyText: string,
+  headers: Readonly<Record<string, string>>,
+): boolean {
+  if (status !== 429 && status !== 503) return false;
+  if (body.details.length > 0 || body.retryAfterSeconds !== undefined || headers['retry-after'] !== undefined)
+    return false;
+  const expected = status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE';
+  if (body.status !== expected || body.message === undefined) return false;
+  return !explicitQuotaWords.test(bodyText) && !rateLimitWords.test(bodyText) && !/capacity/i.test(bodyText);
 }
 
 /** Classifies one failed attempt. `nowMs` is only used to turn reset timestamps into delays. */
@@ -133,6 +154,15 @@ export function classifyFailure(failure: UpstreamFailure, settings: PoolSettings
     }
     // The server only reports a 2xx as a failure when its body is an error (peers §3 item 4).
     return { action: 'rotate', code: 'AGW_UPSTREAM_SERVER_ERROR', coolAccount: true, status, message };
+  }
+  if (isReasonlessRefusal(status, body, bodyText, headers)) {
+    return {
+      action: 'rotate',
+      code: 'AGW_UPSTREAM_PROMPT_FILTERED',
+      coolAccount: false,
+      status,
+      message: `${message} (no quota reason: Google's prompt filter; see agw.prompt_rewrite in docs/upstream.md)`,
+    };
   }
   if (status === 429) {
     const reason = rateLimitReason(body, bodyText);
