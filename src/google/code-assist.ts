@@ -314,12 +314,15 @@ export function convertAvailableModels(body: Json): Pick<QuotaData, 'models' | '
     if (!model || !quotaInfo) continue;
     const lowered = name.toLowerCase();
     if (!keptModelPrefixes.some((prefix) => lowered.startsWith(prefix))) continue;
-    const fraction = optional(quotaInfo['remainingFraction'], isNumber) ?? 0;
+    // No remainingFraction means unknown (issue 16), not 0 %: stored as 100 (what readers of the reference format
+    // take as "not exhausted") with `percentage_unknown`, so protection is never triggered by it.
+    const fraction = optional(quotaInfo['remainingFraction'], isNumber);
     const entry: ModelQuota = {
       name,
-      percentage: Math.trunc(fraction * 100),
+      percentage: fraction === undefined ? 100 : Math.trunc(fraction * 100),
       reset_time: optional(quotaInfo['resetTime'], isString) ?? '',
     };
+    if (fraction === undefined) entry.percentage_unknown = true;
     const fields: [keyof ModelQuota, unknown][] = [
       ['display_name', optional(model['displayName'], isString)],
       ['supports_images', optional(model['supportsImages'], isBoolean)],

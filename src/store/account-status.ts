@@ -64,8 +64,8 @@ export function storedAccountStatus(account: Account, nowSeconds: number): Store
 
 /** One line per account for tables: the lowest remaining percentage among its models, and how many there are. */
 export function quotaSummary(account: Account): string {
-  const models = account.quota?.models ?? [];
-  if (models.length === 0) return 'no quota data';
+  const models = (account.quota?.models ?? []).filter((model) => model.percentage_unknown !== true);
+  if (models.length === 0) return account.quota?.models.length ? 'quota unknown' : 'no quota data';
   const lowest = models.reduce((minimum, model) => (model.percentage < minimum.percentage ? model : minimum));
   const tier = account.quota?.subscription_tier ? `${account.quota.subscription_tier}, ` : '';
   return `${tier}${models.length} models, lowest ${lowest.name} ${lowest.percentage}%`;

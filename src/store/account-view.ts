@@ -25,7 +25,8 @@ export function quotaView(account: Account): Record<string, unknown> | null {
     tier: account.quota.subscription_tier ?? null,
     models: account.quota.models.map((model) => ({
       name: model.name,
-      percentage: model.percentage,
+      // null: Google reported no remaining fraction (unknown, not 0 %).
+      percentage: model.percentage_unknown === true ? null : model.percentage,
       reset_time: model.reset_time,
     })),
     groups: account.quota.quota_groups ?? [],

@@ -17,7 +17,8 @@ export interface Cooldown {
 
 export interface ModelQuota {
   name: string;
-  percentage: number;
+  /** null: Google reported no remaining fraction for the model (unknown, not 0 %). */
+  percentage: number | null;
   reset_time: string | null;
 }
 
