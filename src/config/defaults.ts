@@ -96,6 +96,8 @@ export const defaults = {
     backgroundTaskModel: 'gemini-3.1-flash-lite',
     /** Rewrite the system-prompt phrases Google's prompt filter refuses (issue 16); off: prompts go as sent. */
     promptRewrite: false,
+    /** Let an account with Google One AI credits pay once its free quota of a model is spent (opt-in, costs money). */
+    useCredits: false,
     /** `find` or `find => replacement`: the phrases peers documented, reworded the way that gets through. */
     promptRewritePhrases: [
       "You are a Claude agent, built on Anthropic's Claude Agent SDK. => You are an AI coding agent.",

@@ -76,6 +76,8 @@ export interface GatewayConfig {
     readonly backgroundTaskModel: string;
     /** Phrases rewritten in every system instruction (`find => replacement`); empty when agw.prompt_rewrite is off. */
     readonly promptRewrite: readonly string[];
+    /** agw.use_credits: pay with Google One AI credits once a model's free quota is spent. */
+    readonly useCredits: boolean;
   };
   readonly logging: { readonly level: string; readonly retentionDays: number; readonly maxTotalBytes: number };
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
@@ -168,6 +170,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       backgroundTaskDowngrade: values.backgroundTaskDowngrade,
       backgroundTaskModel: values.backgroundTaskModel,
       promptRewrite: values.promptRewrite ? values.promptRewritePhrases : [],
+      useCredits: values.useCredits,
     },
     logging: {
       level: values.logLevel,

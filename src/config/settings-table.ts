@@ -362,6 +362,15 @@ export const settingsTable = {
     description:
       "Rewrite the system-prompt phrases of agw.prompt_rewrite_phrases before sending (Google's prompt filter answers them 429 without a quota reason). Off: prompts go as sent.",
   },
+  useCredits: {
+    path: 'agw.use_credits',
+    env: ['AGW_USE_CREDITS'],
+    schema: z.boolean(),
+    fallback: defaults.models.useCredits,
+    fromEnv: booleanFromText,
+    description:
+      'When an account answers 429 QUOTA_EXHAUSTED for a model and its last quota snapshot reported Google One AI credits at or above the usable minimum, send the call once more with enabledCreditTypes ["GOOGLE_ONE_AI"] (credits are spent).',
+  },
   promptRewritePhrases: {
     path: 'agw.prompt_rewrite_phrases',
     env: [],

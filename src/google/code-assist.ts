@@ -16,6 +16,8 @@ export interface LoadCodeAssistResult {
   tier?: string;
   /** The tier id to onboard with when no project exists: the default allowed tier. */
   onboardTierId?: string;
+  /** Google One AI credits (`paidTier.availableCredits`, type GOOGLE_ONE_AI), when the account reports any. */
+  credits?: { amount: number; minimumForUsage: number };
 }
 
 export interface CodeAssistClient {
@@ -188,6 +190,8 @@ export function createCodeAssistClient(
     if (tier !== undefined) answer.tier = tier;
     const onboardTierId = defaultAllowedTierId(body) ?? nonEmptyString(asRecord(body['currentTier'])?.['id']);
     if (onboardTierId !== undefined) answer.onboardTierId = onboardTierId;
+    const credits = googleOneCredits(body);
+    if (credits !== undefined) answer.credits = credits;
     return answer;
   }
 
@@ -296,6 +300,20 @@ export function createCodeAssistClient(
   }
 
   return { loadCodeAssist, onboardUser, resolveProject, fetchAvailableModels, retrieveUserQuotaSummary };
+}
+
+/** `paidTier.availableCredits[]` of type GOOGLE_ONE_AI (amounts are decimal strings). */
+function googleOneCredits(body: Json): { amount: number; minimumForUsage: number } | undefined {
+  const list = asRecord(body['paidTier'])?.['availableCredits'];
+  if (!Array.isArray(list)) return undefined;
+  for (const raw of list) {
+    const credit = asRecord(raw);
+    if (credit?.['creditType'] !== 'GOOGLE_ONE_AI') continue;
+    const amount = Number(credit['creditAmount']);
+    const minimum = Number(credit['minimumCreditAmountForUsage'] ?? 0);
+    if (Number.isFinite(amount)) return { amount, minimumForUsage: Number.isFinite(minimum) ? minimum : 0 };
+  }
+  return undefined;
 }
 
 function optional<T>(value: unknown, check: (value: unknown) => value is T): T | undefined {

@@ -10,6 +10,8 @@ import { readUpstreamErrorBody, type UpstreamErrorBody } from './upstream-error-
 
 export type RateLimitReason =
   | 'QUOTA_EXHAUSTED'
+  /** Credits were asked to pay (`enabledCreditTypes`) but the Google One AI balance is too low (issue 16). */
+  | 'INSUFFICIENT_CREDITS'
   | 'RATE_LIMIT_EXCEEDED'
   | 'MODEL_CAPACITY_EXHAUSTED'
   | 'RATE_LIMIT_UNKNOWN';
@@ -55,6 +57,7 @@ const validationWords = /VALIDATION_REQUIRED|verify your account|validation_url/
 /** Reason of a 429: `error.details[].reason` first, then the reference's text rules (§6.6). */
 export function rateLimitReason(body: UpstreamErrorBody, text: string): RateLimitReason {
   for (const detail of body.details) {
+    if (detail.reason === 'INSUFFICIENT_G1_CREDITS_BALANCE') return 'INSUFFICIENT_CREDITS';
     if (detail.reason === 'QUOTA_EXHAUSTED') return 'QUOTA_EXHAUSTED';
     if (detail.reason === 'RATE_LIMIT_EXCEEDED') return 'RATE_LIMIT_EXCEEDED';
     if (detail.reason === 'MODEL_CAPACITY_EXHAUSTED') return 'MODEL_CAPACITY_EXHAUSTED';

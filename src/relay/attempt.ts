@@ -23,6 +23,11 @@ export interface CallPlan<T> {
   read(answer: UpstreamResponse, lease: Lease): Promise<AttemptResult<T>>;
 }
 
+/** The envelope asking Google to pay with Google One AI credits when the free quota is spent. */
+function withCredits(body: unknown): unknown {
+  return typeof body === 'object' && body !== null ? { ...body, enabledCreditTypes: ['GOOGLE_ONE_AI'] } : body;
+}
+
 export function failed(failure: UpstreamFailure): AttemptResult<never> {
   return { ok: false, failure };
 }
@@ -60,6 +65,23 @@ export async function runAttempt<T>(
     let bodyText: string | undefined;
     try {
       answer = await send(true);
+      if (answer.status === 429 && services.mayPayWithCredits?.(lease.accountId) === true) {
+        bodyText = await answer.text().catch(() => '');
+        // The free quota of this model is spent and the account has credits: the same call once more, paid by
+        // credits (issue 16, opt-in). A refusal of that (INSUFFICIENT_G1_CREDITS_BALANCE) goes to the loop.
+        if (rateLimitReason(readUpstreamErrorBody(bodyText), bodyText) === 'QUOTA_EXHAUSTED') {
+          answer = await services.upstream.call({
+            method: plan.method,
+            ...(plan.query === undefined ? {} : { query: plan.query }),
+            accessToken: lease.accessToken,
+            body: withCredits(body),
+            projectId: lease.projectId,
+            model: plan.model,
+            signal,
+          });
+          bodyText = undefined;
+        }
+      }
       if (answer.status === 403) {
         bodyText = await answer.text().catch(() => '');
         // A 403 caused by x-goog-user-project is retried once on the same account without the header; only a 403

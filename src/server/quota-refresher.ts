@@ -97,6 +97,10 @@ export function createQuotaRefresher(options: QuotaRefresherOptions): QuotaRefre
           ...quota,
           quota_groups: groups ?? quota.quota_groups ?? null,
           subscription_tier: quota.subscription_tier ?? tier ?? null,
+          google_one_credits:
+            loaded.credits === undefined
+              ? null
+              : { amount: loaded.credits.amount, minimum_for_usage: loaded.credits.minimumForUsage },
         },
       };
     };

@@ -51,7 +51,13 @@ export function clientAbortSignal(reply: FastifyReply): AbortSignal {
 }
 
 export function relayServices(services: GatewayServices): RelayServices {
-  return { pool: services.pool, upstream: services.upstream, metrics: services.metrics, now: services.now };
+  return {
+    pool: services.pool,
+    upstream: services.upstream,
+    metrics: services.metrics,
+    now: services.now,
+    ...(services.mayPayWithCredits === undefined ? {} : { mayPayWithCredits: services.mayPayWithCredits }),
+  };
 }
 
 function streamOutput(adapter: DialectAdapter | PassthroughAdapter): StreamOutput {

@@ -38,6 +38,8 @@ export interface GatewayServices {
    * (updated on each pool reload); the translators' model resolution follows it.
    */
   modelForwarding?(): Readonly<Record<string, string>>;
+  /** Whether the account may pay with Google One AI credits (agw.use_credits and a usable balance). */
+  mayPayWithCredits?(accountId: string): boolean;
   /** Reloads the pool from the store now (after this process changed accounts). */
   reloadPool(): Promise<void>;
   now(): number;

@@ -73,6 +73,8 @@ export const quotaDataSchema = z.looseObject({
   subscription_tier: z.string().nullish(),
   model_forwarding_rules: z.record(z.string(), z.string()).default({}),
   quota_groups: z.array(quotaGroupSchema).nullish(),
+  /** Google One AI credits loadCodeAssist reported (issue 16): `amount` and the least balance that may pay. */
+  google_one_credits: z.looseObject({ amount: z.number(), minimum_for_usage: z.number() }).nullish(),
 });
 export type QuotaData = z.infer<typeof quotaDataSchema>;
 
