@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { fakeAccessToken } from './processes.ts';
 
 /** The part of autocannon's API used here (the package ships no type declarations). */
 interface AutocannonResult {
@@ -47,17 +48,7 @@ try {
     client: { clientId: string; clientSecret: string };
     accounts: Array<{ refreshToken: string }>;
   };
-  const tokenResponse = await fetch(fake.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: fake.accounts[0]!.refreshToken,
-      client_id: fake.client.clientId,
-      client_secret: fake.client.clientSecret,
-    }).toString(),
-  });
-  const { access_token: accessToken } = (await tokenResponse.json()) as { access_token: string };
+  const accessToken = await fakeAccessToken({ ...fake, refreshToken: fake.accounts[0]!.refreshToken });
   const body = JSON.stringify({
     project: 'bench',
     requestId: 'agent/antigravity/bench/1',

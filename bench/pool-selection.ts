@@ -38,6 +38,7 @@ function account(index: number): Account {
 }
 
 const noStorage: PoolStorage = {
+  recordRotation: async () => undefined,
   persistToken: async () => undefined,
   disable: async () => undefined,
   setValidationBlock: async () => undefined,

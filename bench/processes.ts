@@ -1,36 +1,26 @@
 /**
- * Child processes for benchmarks: the fake Google and `agw serve` each in their own process (so neither's work
- * is counted against the other's, nor against the load generator's), with a data directory enrolled the way a
- * user enrols it.
+ * Child processes of the benchmarks (the fake Google, `agw serve`): started from the repository root and awaited
+ * until they print their ready line, stopped with SIGTERM; and a bearer for calling the fake directly.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { fakeEnvironment } from '../test/support/fake-environment.ts';
+import { runCli } from '../test/support/run-cli.ts';
+import { tempDir } from '../test/support/temp-dir.ts';
 
-export const root = fileURLToPath(new URL('..', import.meta.url));
+export const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
-export interface FakeInfo {
-  base: string;
-  tokenUrl: string;
-  authUrl: string;
-  userinfoUrl: string;
-  v1internal: string;
-  client: { clientId: string; clientSecret: string };
-  accounts: Array<{ email: string; refreshToken: string }>;
-}
-
-/** Starts `node …args` and resolves with the first stdout line matching `ready`. */
+/** Runs `node <args>` and resolves with the first stdout line matching `ready`. */
 export async function startChild(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(process.execPath, args, {
-    cwd: root,
+    cwd: repositoryRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -41,33 +31,70 @@ export async function startChild(
   throw new Error(`${args.join(' ')} exited before it was ready`);
 }
 
+/** What `src/fake-google/main.ts` prints when it is ready: its URLs, OAuth client and seeded accounts. */
+export interface FakeGoogleInfo {
+  base: string;
+  tokenUrl: string;
+  authUrl: string;
+  userinfoUrl: string;
+  v1internal: string;
+  control: string;
+  client: { clientId: string; clientSecret: string };
+  accounts: Array<{ email: string; refreshToken: string }>;
+}
+
+/** Starts the standalone fake Google with `arguments_` (e.g. `--accounts 4`) on a free port. */
+export async function startFakeGoogle(arguments_: string[]): Promise<{ child: ChildProcess; fake: FakeGoogleInfo }> {
+  const started = await startChild(['src/fake-google/main.ts', '--port', '0', ...arguments_], {}, /^\{/);
+  return { child: started.child, fake: JSON.parse(started.line) as FakeGoogleInfo };
+}
+
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');
   await once(child, 'exit');
 }
 
+/** An access token from the fake's token endpoint, for calling v1internal directly as the gateway would. */
+export async function fakeAccessToken(fake: {
+  tokenUrl: string;
+  client: { clientId: string; clientSecret: string };
+  refreshToken: string;
+}): Promise<string> {
+  const response = await fetch(fake.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: fake.refreshToken,
+      client_id: fake.client.clientId,
+      client_secret: fake.client.clientSecret,
+    }).toString(),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Resident memory of a process in MB: now (`VmRSS`) or its peak (`VmHWM`). */
 export async function readRssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kilobytes = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
   return Number((kilobytes / 1024).toFixed(1));
 }
 
-async function enrolledDataDir(fake: FakeInfo, env: Record<string, string>): Promise<string> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-bench-'));
+/** A data directory holding the fake's seeded accounts, enrolled the way a user enrols them. */
+export async function enrolledDataDir(fake: FakeGoogleInfo, env: Record<string, string>): Promise<string> {
+  const dataDir = await tempDir('agw-bench-');
   for (const account of fake.accounts) {
-    const added = spawn(
-      process.execPath,
-      ['bin/agw.js', '--data-dir', dataDir, 'accounts', 'add', '--refresh-token', account.refreshToken],
-      { cwd: root, env: { ...process.env, ...env }, stdio: 'ignore' },
-    );
-    await once(added, 'exit');
+    await runCli(['--data-dir', dataDir, 'accounts', 'add', '--refresh-token', account.refreshToken], {
+      env,
+      mustSucceed: true,
+    });
   }
   return dataDir;
 }
 
 export interface BenchProcesses {
-  fake: FakeInfo;
+  fake: FakeGoogleInfo;
   /** The environment pointing agw at the fake (API key `sk-bench`). */
   env: Record<string, string>;
   dataDir: string;
@@ -76,29 +103,11 @@ export interface BenchProcesses {
   gatewayUrl: string;
 }
 
-/** The fake (4 accounts, optional latency) and a gateway in front of it, each in its own process. */
-export async function startFakeAndGateway(options: { latencyMs?: number } = {}): Promise<BenchProcesses> {
-  const latency = options.latencyMs ?? 0;
-  const fakeStart = await startChild(
-    [
-      'src/fake-google/main.ts',
-      '--port',
-      '0',
-      '--accounts',
-      '4',
-      ...(latency > 0 ? ['--latency', String(latency)] : []),
-    ],
-    {},
-    /^\{/,
-  );
-  const fake = JSON.parse(fakeStart.line) as FakeInfo;
+/** The fake (4 accounts, plus `fakeArguments` such as `--latency 50`) and a gateway in front of it, each in its own process. */
+export async function startFakeAndGateway(fakeArguments: string[] = []): Promise<BenchProcesses> {
+  const { child: fakeChild, fake } = await startFakeGoogle(['--accounts', '4', ...fakeArguments]);
   const env = {
-    AGW_UPSTREAM_ENDPOINTS: fake.v1internal,
-    AGW_OAUTH_TOKEN_URL: fake.tokenUrl,
-    AGW_OAUTH_AUTH_URL: fake.authUrl,
-    AGW_USERINFO_URL: fake.userinfoUrl,
-    AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-    AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
+    ...fakeEnvironment({ urls: fake, client: fake.client }),
     AGW_API_KEY: 'sk-bench',
     AGW_LOG_LEVEL: 'warn',
   };
@@ -109,5 +118,5 @@ export async function startFakeAndGateway(options: { latencyMs?: number } = {}):
     /agw is serving on/,
   );
   const gatewayUrl = /(http:\/\/[\d.]+:\d+)/.exec(gatewayStart.line)?.[1] ?? '';
-  return { fake, env, dataDir, fakeChild: fakeStart.child, gatewayChild: gatewayStart.child, gatewayUrl };
+  return { fake, env, dataDir, fakeChild, gatewayChild: gatewayStart.child, gatewayUrl };
 }

@@ -10,13 +10,21 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { readRssMegabytes, root, startChild, startFakeAndGateway, stop } from './processes.ts';
+import { tempDir } from '../test/support/temp-dir.ts';
+import {
+  fakeAccessToken,
+  readRssMegabytes,
+  repositoryRoot as root,
+  startChild,
+  startFakeAndGateway,
+  stop,
+} from './processes.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -87,20 +95,14 @@ async function main(): Promise<void> {
   const scenarios = results['scenarios'] as unknown[];
 
   for (const latencyMs of full ? [0, 50] : [0, 50]) {
-    const { fake, dataDir, fakeChild, gatewayChild, gatewayUrl } = await startFakeAndGateway({ latencyMs });
+    const { fake, dataDir, fakeChild, gatewayChild, gatewayUrl } = await startFakeAndGateway(
+      latencyMs > 0 ? ['--latency', String(latencyMs)] : [],
+    );
+
     // A direct bearer for the fake, as the gateway would use it.
-    const token = (await (
-      await fetch(fake.tokenUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'refresh_token',
-          refresh_token: fake.accounts[0]!.refreshToken,
-          client_id: fake.client.clientId,
-          client_secret: fake.client.clientSecret,
-        }).toString(),
-      })
-    ).json()) as { access_token: string };
+    const token = {
+      access_token: await fakeAccessToken({ ...fake, refreshToken: fake.accounts[0]!.refreshToken }),
+    };
     const projectId = (
       (await (
         await fetch(`${fake.v1internal}:loadCodeAssist`, {
@@ -234,7 +236,7 @@ async function main(): Promise<void> {
   }
 
   // Startup with 10,000 account files.
-  const bigDir = await mkdtemp(join(tmpdir(), 'agw-bench-10k-'));
+  const bigDir = await tempDir('agw-bench-10k-');
   await mkdir(join(bigDir, 'accounts'), { recursive: true });
   const now = Math.floor(Date.now() / 1000);
   const summaries: unknown[] = [];
@@ -298,16 +300,11 @@ async function main(): Promise<void> {
   await rm(bigDir, { recursive: true, force: true });
 
   // Selection cost (pure pool), from the pool's own benchmark.
-  const selection = spawn(process.execPath, ['bench/pool-selection.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let selectionOutput = '';
-  selection.stdout!.on('data', (chunk: Buffer) => {
-    selectionOutput += chunk.toString('utf8');
-  });
-  await once(selection, 'exit');
-  results['selection'] = selectionOutput.trim();
+  results['selection'] = await runBenchScript('bench/pool-selection.ts');
+  // How soon a running gateway applies a CLI write (docs/operations.md).
+  results['cliWriteVisibility'] = JSON.parse(await runBenchScript('bench/cli-write-visibility.ts'));
+  // What writing a refreshed token costs the requests waiting for the refresh (docs/architecture.md).
+  results['tokenPersistence'] = JSON.parse(await runBenchScript('bench/token-persistence.ts'));
 
   const resultsDirectory = join(root, 'bench', 'results');
   await mkdir(resultsDirectory, { recursive: true });
@@ -317,6 +314,17 @@ async function main(): Promise<void> {
   );
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${markdown(results)}\nresults: ${file}\n`);
+}
+
+/** Runs one of the standalone benchmark scripts and answers what it printed. */
+async function runBenchScript(script: string): Promise<string> {
+  const child = spawn(process.execPath, [script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  await once(child, 'exit');
+  return output.trim();
 }
 
 function markdown(results: Record<string, unknown>): string {
@@ -341,6 +349,8 @@ function markdown(results: Record<string, unknown>): string {
   );
   if (results['rssAfter100kRequestsMb'] !== undefined)
     lines.push(`RSS after 100,000 requests: ${String(results['rssAfter100kRequestsMb'])} MB`);
+  lines.push(`CLI write → running gateway (ms): ${JSON.stringify(results['cliWriteVisibility'])}`);
+  lines.push(`Token persistence on the refresh path (ms): ${JSON.stringify(results['tokenPersistence'])}`);
   lines.push('', 'Selection cost:', String(results['selection']));
   return lines.join('\n');
 }

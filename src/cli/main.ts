@@ -8,6 +8,8 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import type { GlobalOptions } from './commands/global-options.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerServiceCommands } from './commands/service.ts';
+import { registerSetupCommand } from './commands/setup.ts';
 import { exitCodes, reportError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerAccountCommands(program, globals);
   registerConfigCommands(program, globals);
   registerDoctorCommand(program, globals);
+  registerSetupCommand(program, globals);
+  registerServiceCommands(program, globals);
   return program;
 }
 

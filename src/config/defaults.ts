@@ -109,6 +109,8 @@ export const defaults = {
   },
   logging: {
     level: 'info',
+    /** Readable lines on a terminal, JSON lines when stdout is a pipe or a file (log collectors parse those). */
+    format: 'auto',
     /** Days log files are kept (the reference's retention). */
     retentionDays: 7,
     /** Total bytes of log files before the oldest are deleted (the reference's 1 GiB). */

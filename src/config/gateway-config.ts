@@ -79,7 +79,13 @@ export interface GatewayConfig {
     /** agw.use_credits: pay with Google One AI credits once a model's free quota is spent. */
     readonly useCredits: boolean;
   };
-  readonly logging: { readonly level: string; readonly retentionDays: number; readonly maxTotalBytes: number };
+  readonly logging: {
+    readonly level: string;
+    /** `auto` resolves to pretty or json at start (config/load.ts's logFormatOf). */
+    readonly format: 'auto' | 'json' | 'pretty';
+    readonly retentionDays: number;
+    readonly maxTotalBytes: number;
+  };
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
 }
 
@@ -174,6 +180,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
     },
     logging: {
       level: values.logLevel,
+      format: values.logFormat,
       retentionDays: defaults.logging.retentionDays,
       maxTotalBytes: defaults.logging.maxTotalBytes,
     },

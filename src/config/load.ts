@@ -127,6 +127,13 @@ export function isInteractiveTerminal(): boolean {
   return process.stdout.isTTY === true;
 }
 
+/** The stdout log format in force: `agw.log_format` / AGW_LOG_FORMAT, `auto` meaning pretty only on a terminal. */
+export function logFormatOf(config: GatewayConfig, terminal: boolean = isInteractiveTerminal()): 'json' | 'pretty' {
+  const format = config.logging.format;
+  if (format === 'auto') return terminal ? 'pretty' : 'json';
+  return format;
+}
+
 /** Which environment variable (if any) currently overrides a setting; for `agw config get` and the admin API. */
 export function overridingVariable(
   variables: readonly string[],

@@ -42,6 +42,7 @@ export const authModes = ['off', 'strict', 'all_except_health', 'auto'] as const
 export const strategies = ['sticky', 'round-robin', 'quota-aware'] as const;
 export const schedulingModes = ['CacheFirst', 'Balance', 'PerformanceFirst'] as const;
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const logFormats = ['auto', 'json', 'pretty'] as const;
 
 export const settingsTable = {
   host: {
@@ -115,6 +116,14 @@ export const settingsTable = {
     schema: z.enum(logLevels),
     fallback: defaults.logging.level,
     description: 'Log level of stdout and the log files.',
+  },
+  logFormat: {
+    path: 'agw.log_format',
+    env: ['AGW_LOG_FORMAT'],
+    schema: z.enum(logFormats),
+    fallback: defaults.logging.format,
+    description:
+      'Lines on stdout: auto (readable on a terminal, JSON lines otherwise), json or pretty. Log files are always JSON.',
   },
   upstreamEndpoints: {
     path: 'agw.upstream_endpoints',

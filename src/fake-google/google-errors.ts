@@ -34,8 +34,6 @@ const defaultMessages: Readonly<Record<number, string>> = {
   529: 'Overloaded',
 };
 
-export const unauthenticatedMessage = defaultMessages[401]!;
-
 export interface GoogleErrorBody {
   error: { code: number; message: string; status: string; details?: unknown[] };
 }

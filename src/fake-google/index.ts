@@ -5,6 +5,7 @@
 export type { SignatureChecks } from './answer.ts';
 export { compareVersions, reportedClientVersion } from './client-version.ts';
 export type { FakeGoogleControl } from './control.ts';
+export { type FakeGoogleAddress, fakeEnvironment } from './environment.ts';
 export { pngSize, supportedAspectRatios } from './image.ts';
 export {
   currentModelNames,

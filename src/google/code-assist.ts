@@ -1,13 +1,14 @@
 /**
  * Cloud Code management calls: loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSummary
- * (accounts-tokens-pool.md §5, §7.1-7.3). Endpoints are tried in order on 429, 5xx and network errors; a 401
- * always surfaces as AGW_UPSTREAM_UNAUTHORIZED with upstreamStatus 401 so the caller can refresh the access
- * token and try once more (the reference lost that status, weakness 13). No other retries.
+ * (accounts-tokens-pool.md §5, §7.1-7.3), sent through the one upstream transport (src/upstream/transport.ts) that
+ * generation uses too, under the management endpoint policy: endpoints are tried in order on 429, 5xx and network
+ * errors. A 401 always surfaces as AGW_UPSTREAM_UNAUTHORIZED with upstreamStatus 401 so the caller can refresh the
+ * access token and try once more (the reference lost that status, weakness 13). No other retries.
  */
-import type { Dispatcher } from 'undici';
 import { type ErrorCode, GatewayError } from '../errors/catalogue.ts';
 import type { ModelQuota, QuotaBucket, QuotaData, QuotaGroup } from '../store/account-schema.ts';
-import { excerpt, type HttpResult, parseJson, postJson, TransportError } from './http.ts';
+import type { EndpointPolicy, UpstreamTransport } from '../upstream/transport.ts';
+import { excerpt, parseJson } from './http.ts';
 import { type CodeAssistSettings, googleDefaults } from './settings.ts';
 
 export interface LoadCodeAssistResult {
@@ -33,7 +34,8 @@ export interface CodeAssistClient {
 }
 
 export interface CodeAssistDependencies {
-  dispatcher?: Dispatcher;
+  /** The upstream transport (its owner closes it). */
+  transport: UpstreamTransport;
   /** Unix milliseconds; QuotaData.last_updated is derived from it. */
   now?: () => number;
   /** Waits between onboarding polls; tests pass an instant one. */
@@ -46,6 +48,14 @@ const keptModelPrefixes = ['gemini', 'claude', 'gpt', 'image', 'imagen'];
 const fallbackOnboardTierId = 'free-tier';
 
 type Json = Record<string, unknown>;
+
+/** A management answer, read whole. */
+interface ManagementResult {
+  status: number;
+  text: string;
+  /** The base URL that answered. */
+  endpoint: string;
+}
 
 function asRecord(value: unknown): Json | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
@@ -105,7 +115,7 @@ function codeForStatus(status: number, body: string): ErrorCode {
   return 'AGW_UPSTREAM_SERVER_ERROR';
 }
 
-function statusError(method: string, result: HttpResult & { endpoint: string }): GatewayError {
+function statusError(method: string, result: ManagementResult): GatewayError {
   return new GatewayError(
     codeForStatus(result.status, result.text),
     `${method} answered HTTP ${result.status}: ${excerpt(result.text, 300)}`,
@@ -113,71 +123,50 @@ function statusError(method: string, result: HttpResult & { endpoint: string }):
   );
 }
 
-function isFallbackStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+/** Management calls move on after a network error, 429 or 5xx (Google's own clients do the same). */
+export function managementPolicy(endpoints: readonly string[]): EndpointPolicy {
+  return { endpoints, fallbackOn: (status) => status === 429 || status >= 500 };
 }
 
 /** Creates the management client bound to one settings object. */
 export function createCodeAssistClient(
   settings: CodeAssistSettings,
-  dependencies: CodeAssistDependencies = {},
+  dependencies: CodeAssistDependencies,
 ): CodeAssistClient {
   const now = dependencies.now ?? Date.now;
   const sleep =
     dependencies.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
-
-  function post(url: string, accessToken: string, body: unknown, signal: AbortSignal | undefined): Promise<HttpResult> {
-    return postJson(url, body, {
-      timeoutMs: settings.timeoutMs,
-      userAgent: settings.userAgent,
-      headers: { authorization: `Bearer ${accessToken}` },
-      signal,
-      dispatcher: dependencies.dispatcher,
-    });
-  }
+  const policy = managementPolicy(settings.endpoints);
+  const timeouts = { headersMs: settings.timeoutMs, chunkGapMs: settings.timeoutMs, totalMs: settings.timeoutMs };
 
   /**
-   * Tries each endpoint in order; moves on after a 429, 5xx or network error. Answers the first other response
-   * (or the last endpoint's response); throws AGW_UPSTREAM_UNREACHABLE / _TIMEOUT when no endpoint answered.
-   * `onResponse` may re-post to the same endpoint once (the 403-with-project case) and answers the final result.
+   * POSTs `body` under `route` (the endpoints in order, by default); answers the first answer the policy does not
+   * move on from, or the last endpoint's; throws AGW_UPSTREAM_UNREACHABLE / _TIMEOUT when no endpoint answered.
    */
-  async function callEndpoints(
+  async function post(
     method: string,
     accessToken: string,
     body: unknown,
     signal: AbortSignal | undefined,
-    onResponse?: (result: HttpResult, url: string) => Promise<HttpResult>,
-  ): Promise<HttpResult & { endpoint: string }> {
-    const endpoints = settings.endpoints;
-    let lastFailure: TransportError | undefined;
-    let lastStatus: { status: number; endpoint: string } | undefined;
-    for (let index = 0; index < endpoints.length; index += 1) {
-      const endpoint = endpoints[index]!;
-      const url = `${endpoint}:${method}`;
-      let result: HttpResult;
-      try {
-        result = await post(url, accessToken, body, signal);
-        if (onResponse) result = await onResponse(result, url);
-      } catch (error) {
-        if (!(error instanceof TransportError) || error.kind === 'aborted') throw error;
-        lastFailure = error;
-        continue;
-      }
-      const isLast = index === endpoints.length - 1;
-      if (isFallbackStatus(result.status) && !isLast) {
-        lastStatus = { status: result.status, endpoint };
-        continue;
-      }
-      return { ...result, endpoint };
-    }
-    const code = lastFailure?.kind === 'timeout' ? 'AGW_UPSTREAM_TIMEOUT' : 'AGW_UPSTREAM_UNREACHABLE';
-    throw new GatewayError(code, `${method} failed on every endpoint: ${lastFailure?.message ?? 'no endpoint'}`, {
-      details: { method, lastStatus: lastStatus?.status, lastEndpoint: lastStatus?.endpoint },
+    route: EndpointPolicy = policy,
+  ): Promise<ManagementResult> {
+    const response = await dependencies.transport.send({
+      method,
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        'content-type': 'application/json',
+        'user-agent': settings.userAgent,
+      },
+      body: JSON.stringify(body),
+      signal,
+      policy: route,
+      timeouts,
     });
+    return { status: response.status, text: await response.text(), endpoint: response.endpoint };
   }
 
   async function loadCodeAssist(accessToken: string, signal?: AbortSignal): Promise<LoadCodeAssistResult> {
-    const result = await callEndpoints('loadCodeAssist', accessToken, { metadata: ideMetadata }, signal);
+    const result = await post('loadCodeAssist', accessToken, { metadata: ideMetadata }, signal);
     if (result.status < 200 || result.status >= 300) throw statusError('loadCodeAssist', result);
     const body = asRecord(parseJson(result.text));
     if (!body) {
@@ -202,7 +191,7 @@ export function createCodeAssistClient(
     // onboardUser answers a long-running operation; re-posting it is how Google's own clients poll until done.
     for (let attempt = 0; attempt <= polls; attempt += 1) {
       if (attempt > 0) await sleep(interval);
-      const result = await callEndpoints('onboardUser', accessToken, requestBody, signal);
+      const result = await post('onboardUser', accessToken, requestBody, signal);
       if (result.status < 200 || result.status >= 300) throw statusError('onboardUser', result);
       const operation = asRecord(parseJson(result.text));
       if (!operation) {
@@ -240,7 +229,7 @@ export function createCodeAssistClient(
       ) {
         throw error;
       }
-      if (error instanceof TransportError && error.kind === 'aborted') throw error;
+      if (signal?.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new GatewayError(
         'AGW_PROJECT_UNRESOLVED',
@@ -261,11 +250,13 @@ export function createCodeAssistClient(
   ): Promise<QuotaData> {
     const project = projectId?.trim() ? projectId : undefined;
     const body = project ? { project } : {};
-    const result = await callEndpoints('fetchAvailableModels', accessToken, body, options.signal, async (first, url) =>
+    let result = await post('fetchAvailableModels', accessToken, body, options.signal);
+    if (result.status === 403 && project) {
       // A 403 with a project may mean the project is wrong for this account; Google's model list still
       // answers without one, so try once more on the same endpoint without it.
-      first.status === 403 && project ? post(url, accessToken, {}, options.signal) : first,
-    );
+      const sameEndpoint = { endpoints: [result.endpoint], fallbackOn: () => false };
+      result = await post('fetchAvailableModels', accessToken, {}, options.signal, sameEndpoint);
+    }
     const lastUpdated = Math.floor(now() / 1000);
     const base: QuotaData = { models: [], last_updated: lastUpdated, is_forbidden: false, model_forwarding_rules: {} };
     if (options.subscriptionTier !== undefined) base.subscription_tier = options.subscriptionTier;
@@ -286,9 +277,9 @@ export function createCodeAssistClient(
     signal?: AbortSignal,
   ): Promise<QuotaGroup[] | null> {
     const body = projectId?.trim() ? { project: projectId } : {};
-    let result: HttpResult & { endpoint: string };
+    let result: ManagementResult;
     try {
-      result = await callEndpoints('retrieveUserQuotaSummary', accessToken, body, signal);
+      result = await post('retrieveUserQuotaSummary', accessToken, body, signal);
     } catch (error) {
       if (GatewayError.is(error)) return null; // best effort: no endpoint answered
       throw error;

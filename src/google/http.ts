@@ -1,24 +1,14 @@
 /**
- * The HTTP plumbing of the Google auth and management calls: one shared keep-alive undici Agent (the reference
- * built a new client per call, weakness 7), a per-call time budget, the caller's AbortSignal, and NO retries —
- * the pool's rotation loop is the only retry loop.
+ * The HTTP plumbing of the Google auth calls (token endpoint, userinfo): a keep-alive undici Agent owned by whoever
+ * builds the clients (src/google/clients.ts; the reference built a new client per call, weakness 7), a per-call
+ * time budget, the caller's AbortSignal, and NO retries — the pool's rotation loop is the only retry loop.
  */
 import { Agent, type Dispatcher, request } from 'undici';
 import { errorCodeOf } from '../upstream/error-code.ts';
 
-let sharedAgent: Agent | undefined;
-
-/** The process-wide Agent for Google auth/quota calls; created on first use. */
-export function getSharedGoogleAgent(): Agent {
-  sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connections: 16, allowH2: false });
-  return sharedAgent;
-}
-
-/** Closes the shared Agent (at shutdown, and between tests). */
-export async function closeSharedGoogleAgent(): Promise<void> {
-  const agent = sharedAgent;
-  sharedAgent = undefined;
-  if (agent) await agent.close();
+/** An Agent for the auth calls; its creator closes it. */
+export function createGoogleAgent(): Agent {
+  return new Agent({ keepAliveTimeout: 30_000, connections: 16, allowH2: false });
 }
 
 export interface HttpCallOptions {
@@ -27,7 +17,7 @@ export interface HttpCallOptions {
   userAgent: string;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
-  dispatcher?: Dispatcher | undefined;
+  dispatcher: Dispatcher;
 }
 
 export interface HttpResult {
@@ -70,7 +60,7 @@ async function send(
       headers: { 'user-agent': options.userAgent, ...options.headers },
       body: body ?? null,
       signal,
-      dispatcher: options.dispatcher ?? getSharedGoogleAgent(),
+      dispatcher: options.dispatcher,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
@@ -94,14 +84,6 @@ export function postForm(url: string, fields: Record<string, string>, options: H
   });
 }
 
-/** POSTs a JSON body; resolves with any status, throws TransportError. */
-export function postJson(url: string, body: unknown, options: HttpCallOptions): Promise<HttpResult> {
-  return send(url, 'POST', JSON.stringify(body), {
-    ...options,
-    headers: { 'content-type': 'application/json', ...options.headers },
-  });
-}
-
 /** GETs a URL; resolves with any status, throws TransportError. */
 export function getText(url: string, options: HttpCallOptions): Promise<HttpResult> {
   return send(url, 'GET', undefined, options);
@@ -120,11 +102,4 @@ export function parseJson(text: string): unknown {
 export function excerpt(text: string, limit = 500): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= limit ? flat : `${flat.slice(0, limit - 3)}...`;
-}
-
-/** Removes every given secret from a text, for bodies that might echo what was sent. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) result = result.split(secret).join('[redacted]');
-  return result;
 }

@@ -15,13 +15,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../errors/catalogue.ts';
-import {
-  buildAuthorizationUrl,
-  createOAuthClient,
-  createPkcePair,
-  type ExchangedTokens,
-  type OAuthClient,
-} from './oauth.ts';
+import { buildAuthorizationUrl, createPkcePair, type ExchangedTokens, type OAuthClient } from './oauth.ts';
 import type { GoogleSettings } from './settings.ts';
 
 export interface OAuthFlow {
@@ -98,8 +92,8 @@ export interface LoopbackLoginOptions {
   timeoutMs: number;
   /** Called once with the sign-in address (the CLI opens a browser or prints it). */
   openBrowser?: (url: string) => void;
-  /** Defaults to a client built from `settings`. */
-  oauth?: Pick<OAuthClient, 'exchangeCode'>;
+  /** Exchanges the code (the caller's client, which owns its agent). */
+  oauth: Pick<OAuthClient, 'exchangeCode'>;
   /** Wrong-state callbacks tolerated before the login fails; default 5. */
   maxStateMismatches?: number;
 }
@@ -135,7 +129,7 @@ function sendPage(response: ServerResponse, status: number, title: string, text:
  * `openBrowser`, and waits for Google's redirect. The listener answers the right callback once, then closes.
  */
 export async function startLoopbackLogin(options: LoopbackLoginOptions): Promise<LoopbackLogin> {
-  const oauth = options.oauth ?? createOAuthClient(options.settings);
+  const oauth = options.oauth;
   const maxMismatches = options.maxStateMismatches ?? 5;
   let resolveResult!: (tokens: ExchangedTokens) => void;
   let rejectResult!: (error: unknown) => void;

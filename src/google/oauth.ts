@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
-import { excerpt, getText, type HttpResult, parseJson, postForm, redact, TransportError } from './http.ts';
+import { scrubText } from '../telemetry/redaction.ts';
+import { excerpt, getText, type HttpResult, parseJson, postForm, TransportError } from './http.ts';
 import type { GoogleSettings } from './settings.ts';
 
 export interface PkcePair {
@@ -82,8 +83,8 @@ export interface OAuthClient {
 }
 
 export interface OAuthClientDependencies {
-  /** Defaults to the shared Google agent. */
-  dispatcher?: Dispatcher;
+  /** The Agent of the auth calls (its creator closes it). */
+  dispatcher: Dispatcher;
 }
 
 /** Longest access-token lifetime agw believes; Google issues 3599 s, anything beyond a day is a broken answer. */
@@ -117,13 +118,20 @@ function readTokenBody(text: string): TokenFields | string {
 }
 
 /** Creates the OAuth client bound to one settings object. */
-export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthClientDependencies = {}): OAuthClient {
+export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthClientDependencies): OAuthClient {
   const callOptions = (signal?: AbortSignal) => ({
     timeoutMs: settings.timeoutMs,
     userAgent: settings.userAgent,
     signal,
     dispatcher: dependencies.dispatcher,
   });
+  /** A token-endpoint call with this client's credentials; throws TransportError when no answer came. */
+  const postToken = (grant: Record<string, string>, signal?: AbortSignal): Promise<HttpResult> =>
+    postForm(
+      settings.tokenUrl,
+      { client_id: settings.clientId, client_secret: settings.clientSecret, ...grant },
+      callOptions(signal),
+    );
 
   async function exchangeCode(params: {
     code: string;
@@ -133,18 +141,12 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     const secrets = [params.code, params.codeVerifier, settings.clientSecret];
     let result: HttpResult;
     try {
-      result = await postForm(
-        settings.tokenUrl,
-        {
-          client_id: settings.clientId,
-          client_secret: settings.clientSecret,
-          code: params.code,
-          code_verifier: params.codeVerifier,
-          redirect_uri: params.redirectUri,
-          grant_type: 'authorization_code',
-        },
-        callOptions(),
-      );
+      result = await postToken({
+        code: params.code,
+        code_verifier: params.codeVerifier,
+        redirect_uri: params.redirectUri,
+        grant_type: 'authorization_code',
+      });
     } catch (error) {
       throw new GatewayError('AGW_OAUTH_FAILED', `Token exchange failed: ${(error as Error).message}`, {
         cause: error,
@@ -153,7 +155,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     if (result.status < 200 || result.status >= 300) {
       throw new GatewayError(
         'AGW_OAUTH_FAILED',
-        `Token exchange failed (HTTP ${result.status}): ${excerpt(redact(result.text, secrets))}`,
+        `Token exchange failed (HTTP ${result.status}): ${excerpt(scrubText(result.text, secrets))}`,
         { upstreamStatus: result.status },
       );
     }
@@ -182,16 +184,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     const secrets = [params.refreshToken, settings.clientSecret];
     let result: HttpResult;
     try {
-      result = await postForm(
-        settings.tokenUrl,
-        {
-          client_id: settings.clientId,
-          client_secret: settings.clientSecret,
-          refresh_token: params.refreshToken,
-          grant_type: 'refresh_token',
-        },
-        callOptions(params.signal),
-      );
+      result = await postToken({ refresh_token: params.refreshToken, grant_type: 'refresh_token' }, params.signal);
     } catch (error) {
       const message = error instanceof TransportError ? error.message : 'network error';
       throw new GatewayError('AGW_REFRESH_FAILED', `Refresh request failed: ${message}`, {
@@ -199,7 +192,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
       });
     }
     if (result.status < 200 || result.status >= 300) {
-      const body = excerpt(redact(result.text, secrets), 600);
+      const body = excerpt(scrubText(result.text, secrets), 600);
       // invalid_grant is Google's word for "this refresh token is dead" (revoked, expired, password changed):
       // retrying cannot help, so it gets its own code and the pool disables the account.
       const revoked = result.text.includes('invalid_grant');
@@ -246,7 +239,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     if (result.status < 200 || result.status >= 300) {
       throw new GatewayError(
         'AGW_OAUTH_FAILED',
-        `User info request failed (HTTP ${result.status}): ${excerpt(redact(result.text, [accessToken]))}`,
+        `User info request failed (HTTP ${result.status}): ${excerpt(scrubText(result.text, [accessToken]))}`,
         { upstreamStatus: result.status },
       );
     }

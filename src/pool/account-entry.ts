@@ -28,6 +28,8 @@ export interface PoolEntry {
   expiresAtMs: number;
   oauthClientKey: string | undefined;
   projectId: string | undefined;
+  /** The file's `agw_error` while no project is known: the account shows as project-unresolved until resolved. */
+  projectError: string | undefined;
   tier: string | undefined;
   /** 0 ultra, 1 pro, 2 free, 3 unknown: the strict priority of quota-aware selection. */
   tierRank: number;
@@ -39,6 +41,8 @@ export interface PoolEntry {
   /** Set once the account left the pool; leases in progress notice it after their awaits. */
   removed: boolean;
   refreshFlight: Promise<void> | undefined;
+  /** The background write of the last refreshed token; the next refresh waits for it (writes stay in order). */
+  tokenWrite: Promise<void> | undefined;
   projectFlight: Promise<string> | undefined;
   /** Account-wide block (server errors, refresh failing, project unresolved, validation). */
   accountBlock: Cooldown | undefined;
@@ -83,6 +87,7 @@ export function createEntry(account: Account, protectedModels: Set<string>): Poo
     expiresAtMs: token.expiry_timestamp * 1_000,
     oauthClientKey: token.oauth_client_key ?? undefined,
     projectId: token.project_id ? token.project_id : undefined,
+    projectError: undefined,
     tier: account.quota?.subscription_tier ?? undefined,
     tierRank: tierRankOf(account.quota?.subscription_tier),
     quotaByModel: quotaByModelOf(account),
@@ -90,6 +95,7 @@ export function createEntry(account: Account, protectedModels: Set<string>): Poo
     generation: 0,
     removed: false,
     refreshFlight: undefined,
+    tokenWrite: undefined,
     projectFlight: undefined,
     accountBlock: undefined,
     modelCooldowns: new Map(),

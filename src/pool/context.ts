@@ -15,7 +15,7 @@ export interface PoolContext {
 }
 
 /** Runs a storage call in the background; a failure is logged, never thrown into a request. */
-export function persistInBackground(context: PoolContext, what: string, call: () => Promise<void>): void {
+export function persistInBackground(context: PoolContext, what: string, call: () => Promise<void>): Promise<void> {
   let pending: Promise<void>;
   try {
     pending = call();
@@ -28,6 +28,7 @@ export function persistInBackground(context: PoolContext, what: string, call: ()
   });
   backgroundWrites.add(settled);
   void settled.finally(() => backgroundWrites.delete(settled));
+  return settled;
 }
 
 /** Writes started by persistInBackground and not finished yet (waited for at shutdown). */

@@ -3,13 +3,13 @@
  * on), validation blocks, the forbidden mark, and the GatewayError the client gets if no attempt succeeds.
  */
 import { type ErrorCode, GatewayError } from '../errors/catalogue.ts';
+import { truncateUtf8 } from '../store/truncate.ts';
 import { bumpFailure, type Cooldown, type PoolEntry } from './account-entry.ts';
 import { backoffMs, stepMs } from './backoff.ts';
 import type { FailureVerdict, RateLimitReason } from './classify-failure.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
 import { setAccountBlock, setModelCooldown } from './cooldowns.ts';
 import type { Roster } from './roster.ts';
-import { truncateUtf8 } from './truncate.ts';
 
 /** The error a client receives for this failure (never names an account). */
 export function errorForVerdict(verdict: FailureVerdict, upstreamStatus: number | undefined): GatewayError {

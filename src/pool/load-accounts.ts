@@ -3,10 +3,10 @@
  * refreshes in flight and sessions; only what changed is touched, and the live map is never emptied mid-reload
  * (weakness 2). Replaced credentials bump the account's generation so a refresh started earlier is dropped.
  */
+import { type AccountJudgement, judgeAccount } from '../accounts/judge-account.ts';
 import type { Account } from '../store/account-schema.ts';
 import { createEntry, type PoolEntry, quotaByModelOf, tierRankOf } from './account-entry.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
-import { judgeAccount } from './judge-account.ts';
 import type { ExcludedAccount, Roster } from './roster.ts';
 
 function logSkip(context: PoolContext, excluded: ExcludedAccount): void {
@@ -48,15 +48,25 @@ function updateCredentials(entry: PoolEntry, account: Account): void {
   if (reason === 'REFRESH_FAILED' || reason === 'UNAUTHORIZED') entry.accountBlock = undefined;
 }
 
-function updateEntry(entry: PoolEntry, account: Account, protectedModels: Set<string>): void {
+function updateEntry(entry: PoolEntry, account: Account, judgement: AccountJudgement): void {
   entry.email = account.email;
   entry.oauthClientKey = account.token.oauth_client_key ?? undefined;
   if (account.token.project_id) entry.projectId = account.token.project_id;
   entry.tier = account.quota?.subscription_tier ?? undefined;
   entry.tierRank = tierRankOf(account.quota?.subscription_tier);
   entry.quotaByModel = quotaByModelOf(account);
-  entry.protectedModels = protectedModels;
+  entry.protectedModels = new Set(judgement.protectedModels);
   updateCredentials(entry, account);
+}
+
+function excludedBy(account: Account, judgement: AccountJudgement): ExcludedAccount {
+  return {
+    id: account.id,
+    email: account.email,
+    state: judgement.state,
+    ...(judgement.reason === undefined ? {} : { reason: judgement.reason }),
+    ...(judgement.sinceMs === undefined ? {} : { atMs: judgement.sinceMs }),
+  };
 }
 
 /** Loads `accounts` into `roster`; logs each skipped disabled account once per load. */
@@ -70,16 +80,17 @@ export function loadAccounts(context: PoolContext, roster: Roster, accounts: rea
     const existing = roster.byId.get(account.id);
     const revokedToken = roster.revoked.get(account.id);
     if (revokedToken !== undefined && revokedToken !== account.token.refresh_token) roster.revoked.delete(account.id);
-    const judgement =
+    const judgement = judgeAccount(account, context.settings.quotaProtection, nowMs);
+    // A file read before our own invalid_grant disable landed: the dead token must not come back.
+    const skipped: ExcludedAccount | undefined =
       revokedToken === account.token.refresh_token && !account.disabled
-        ? ({
-            usable: false,
-            excluded: roster.excluded.get(account.id) ?? { id: account.id, email: account.email, state: 'disabled' },
-          } as const)
-        : judgeAccount(account, context.settings.quotaProtection, nowMs);
-    if (!judgement.usable) {
-      excluded.set(account.id, judgement.excluded);
-      logSkip(context, judgement.excluded);
+        ? (roster.excluded.get(account.id) ?? { id: account.id, email: account.email, state: 'disabled' })
+        : judgement.loaded
+          ? undefined
+          : excludedBy(account, judgement);
+    if (skipped !== undefined) {
+      excluded.set(account.id, skipped);
+      logSkip(context, skipped);
       if (existing !== undefined) roster.remove(existing);
       continue;
     }
@@ -92,18 +103,19 @@ export function loadAccounts(context: PoolContext, roster: Roster, accounts: rea
     }
     let entry = existing;
     if (entry === undefined) {
-      entry = createEntry(account, judgement.protectedModels);
+      entry = createEntry(account, new Set(judgement.protectedModels));
       roster.add(entry);
     } else {
-      updateEntry(entry, account, judgement.protectedModels);
+      updateEntry(entry, account, judgement);
     }
-    const block = judgement.validationBlock;
-    if (block !== undefined && (entry.accountBlock?.untilMs ?? 0) < block.untilMs) {
+    entry.projectError = judgement.state === 'project-unresolved' ? judgement.reason : undefined;
+    const blockEndMs = judgement.state === 'validation-blocked' ? judgement.untilMs : undefined;
+    if (blockEndMs !== undefined && (entry.accountBlock?.untilMs ?? 0) < blockEndMs) {
       entry.accountBlock = {
-        untilMs: block.untilMs,
+        untilMs: blockEndMs,
         reason: 'VALIDATION_REQUIRED',
-        message: block.reason,
-        ...(block.url === undefined ? {} : { url: block.url }),
+        message: judgement.reason ?? 'VALIDATION_REQUIRED',
+        ...(judgement.url === undefined ? {} : { url: judgement.url }),
       };
     }
   }

@@ -54,6 +54,13 @@ export interface TokenPatch {
 
 /** Durable side effects of pool decisions; the server maps each onto the account file (under the store lock). */
 export interface PoolStorage {
+  /**
+   * Makes a rotated refresh token durable at once, without waiting for the store's lock (the server appends it
+   * to its write-ahead journal): Google killed the old token when it answered, so this must land before the new
+   * access token is used. The account file follows through persistToken.
+   */
+  recordRotation(id: string, patch: TokenPatch): Promise<void>;
+  /** Writes a refreshed token into the account file (under the store lock); the pool does it in the background. */
   persistToken(id: string, patch: TokenPatch): Promise<void>;
   /**
    * Sets `disabled`, `disabled_at` (now) and `disabled_reason` — only while the file still holds

@@ -4,11 +4,11 @@
  * hard-coded fallback project and no failure is pinned for the life of the process (weakness 22a).
  */
 import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import { scrubText } from '../telemetry/redaction.ts';
 import { bumpFailure, type PoolEntry } from './account-entry.ts';
 import { backoffMs } from './backoff.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
 import { setAccountBlock } from './cooldowns.ts';
-import { scrubSecrets } from './truncate.ts';
 
 async function runResolve(context: PoolContext, entry: PoolEntry, accessToken: string): Promise<string> {
   try {
@@ -24,7 +24,7 @@ async function runResolve(context: PoolContext, entry: PoolEntry, accessToken: s
     return projectId;
   } catch (thrown) {
     const error = toGatewayError(thrown);
-    const text = scrubSecrets(error.message);
+    const text = scrubText(error.message);
     const nowMs = context.clock.now();
     const count = bumpFailure(entry, 'project', nowMs);
     const settings = context.settings;

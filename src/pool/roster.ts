@@ -2,15 +2,15 @@
  * The set of live accounts: a map by id, a dense array for rotation, per-model rankings for quota-aware
  * choice (built lazily, once per load), and the accounts the pool holds back, for status.
  */
+import type { AccountState } from '../accounts/account-state.ts';
 import type { PoolEntry } from './account-entry.ts';
 import { rankForModel } from './strategies/quota-aware.ts';
-
-export type ExcludedState = 'disabled' | 'proxy-disabled' | 'validation-blocked' | 'forbidden';
 
 export interface ExcludedAccount {
   readonly id: string;
   readonly email: string;
-  readonly state: ExcludedState;
+  /** The switch that keeps it out (disabled, proxy-disabled, forbidden). */
+  readonly state: AccountState;
   readonly reason?: string;
   /** Epoch ms: when it was disabled. */
   readonly atMs?: number;

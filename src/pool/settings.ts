@@ -5,9 +5,6 @@
 
 export type SelectionStrategy = 'sticky' | 'round-robin' | 'quota-aware';
 
-/** The reference system's `proxy.scheduling.mode` values (gui_config.json). */
-export type SchedulingMode = 'CacheFirst' | 'Balance' | 'PerformanceFirst';
-
 export interface CircuitBreakerSettings {
   /** false → no cooldown is ever recorded; failed accounts are only rotated away from within a request. */
   readonly enabled: boolean;

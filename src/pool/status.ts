@@ -1,19 +1,10 @@
-/** Per-account state for the admin API, the CLI and metrics. */
+/** Per-account state for the admin API, the CLI and metrics, in the words of src/accounts/account-state.ts. */
+import type { AccountState } from '../accounts/account-state.ts';
 import type { PoolEntry } from './account-entry.ts';
 import type { PoolContext } from './context.ts';
 import { accountWaitMs, modelWaitMs } from './cooldowns.ts';
 import type { CooldownReason } from './ports.ts';
 import type { Roster } from './roster.ts';
-
-export type AccountState =
-  | 'usable'
-  | 'cooling'
-  | 'disabled'
-  | 'proxy-disabled'
-  | 'validation-blocked'
-  | 'forbidden'
-  | 'project-unresolved'
-  | 'refresh-failing';
 
 export interface ModelCooldownStatus {
   readonly model: string;
@@ -53,7 +44,7 @@ function liveStatus(context: PoolContext, entry: PoolEntry, nowMs: number): Acco
     id: entry.id,
     email: entry.email,
     cooldowns,
-    protectedModels: [...entry.protectedModels],
+    protectedModels: context.settings.quotaProtection.enabled ? [...entry.protectedModels] : [],
     ...(entry.tier === undefined ? {} : { tier: entry.tier }),
   };
   const block = accountWaitMs(context, entry, nowMs) > 0 ? entry.accountBlock : undefined;
@@ -66,7 +57,10 @@ function liveStatus(context: PoolContext, entry: PoolEntry, nowMs: number): Acco
       ...(block.url === undefined ? {} : { url: block.url }),
     };
   }
-  return { ...common, state: cooldowns.length > 0 ? 'cooling' : 'usable' };
+  // The file's missing project counts until this run resolves one (projectId is set at once, the file later).
+  if (entry.projectId === undefined && entry.projectError !== undefined)
+    return { ...common, state: 'project-unresolved', reason: entry.projectError };
+  return { ...common, state: cooldowns.length > 0 ? 'cooling' : 'active' };
 }
 
 /** Every account the pool knows, live ones first. Walks the whole pool: for admin use, not the hot path. */

@@ -1,24 +1,24 @@
 /**
  * Access tokens: refreshed ahead of expiry, one refresh in flight per account (every caller shares it), results
  * of a refresh started before the credentials were replaced are dropped (generation counter), and a rotated
- * refresh token is persisted before the new access token is handed out. `invalid_grant` disables the account
- * exactly as the seed story says; every other failure only cools it down.
+ * refresh token is made durable (the journal, no lock) before the new access token is handed out; the account
+ * file is written in the background, so the requests waiting for the refresh wait for Google only
+ * (bench/token-persistence.ts, docs/architecture.md). `invalid_grant` disables the account exactly as the seed
+ * story says; every other failure only cools it down.
  */
 import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
+import { disabledReasonMaxBytes, truncateUtf8 } from '../store/truncate.ts';
+import { scrubText } from '../telemetry/redaction.ts';
 import { bumpFailure, type PoolEntry } from './account-entry.ts';
 import { backoffMs } from './backoff.ts';
-import type { PoolContext } from './context.ts';
+import { type PoolContext, persistInBackground } from './context.ts';
 import { setAccountBlock } from './cooldowns.ts';
 import type { Roster } from './roster.ts';
-import { scrubSecrets, truncateUtf8 } from './truncate.ts';
 
 /** What a client sees when the only accounts that could serve it had revoked refresh tokens (no email). */
 export const revokedClientMessage =
   'OAuth refresh failed (invalid_grant): the refresh token is likely revoked or expired; ' +
   're-add the account (OAuth sign-in or a new refresh token) to restore service.';
-
-/** Byte limit of `disabled_reason`, as in the reference. */
-const disabledReasonMaxBytes = 800;
 
 export interface FreshTokenOptions {
   /** Refresh even though the token looks valid, unless it already differs from `staleToken` (401 handling). */
@@ -65,9 +65,12 @@ function coolAfterRefreshFailure(context: PoolContext, entry: PoolEntry, errorTe
 }
 
 async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry): Promise<void> {
+  // The previous token write of this account lands first, so the file never goes back to an older token.
+  await entry.tokenWrite;
   const generation = entry.generation;
   const refreshToken = entry.refreshToken;
-  const stale = (): boolean => entry.generation !== generation || entry.removed;
+  const replaced = (): boolean => entry.generation !== generation;
+  const stale = (): boolean => replaced() || entry.removed;
   let result: Awaited<ReturnType<PoolContext['tokenClient']['refresh']>>;
   try {
     result = await context.tokenClient.refresh({
@@ -83,7 +86,7 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
       return;
     }
     const error = toGatewayError(thrown);
-    const errorText = scrubSecrets(error.message);
+    const errorText = scrubText(error.message);
     context.logger.error({ accountId: entry.id }, `Token 刷新失败 (${entry.email}): ${errorText}，尝试下一个账号`);
     if (isInvalidGrant(error)) {
       context.emit({ type: 'refresh', accountId: entry.id, outcome: 'revoked' });
@@ -96,29 +99,37 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
       ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
     });
   }
-  if (stale()) {
+  if (replaced()) {
+    // The user stored other credentials meanwhile: these results are about tokens nobody uses any more.
     context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
     return;
   }
   const nowMs = context.clock.now();
   const expiresAtMs = nowMs + result.expiresInSeconds * 1_000;
-  try {
-    // Persist first: a rotated refresh token that only lived in memory would be lost by a crash.
-    await context.storage.persistToken(entry.id, {
-      accessToken: result.accessToken,
-      expiresInSeconds: result.expiresInSeconds,
-      expiryTimestamp: Math.floor(expiresAtMs / 1_000),
-      basedOnRefreshToken: refreshToken,
-      ...(result.refreshToken === undefined ? {} : { refreshToken: result.refreshToken }),
-      ...(result.idToken === undefined ? {} : { idToken: result.idToken }),
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    context.logger.error(
-      { accountId: entry.id, error: message },
-      `Persisting the refreshed token of ${entry.email} failed`,
-    );
+  const patch = {
+    accessToken: result.accessToken,
+    expiresInSeconds: result.expiresInSeconds,
+    expiryTimestamp: Math.floor(expiresAtMs / 1_000),
+    basedOnRefreshToken: refreshToken,
+    ...(result.refreshToken === undefined ? {} : { refreshToken: result.refreshToken }),
+    ...(result.idToken === undefined ? {} : { idToken: result.idToken }),
+  };
+  // Saved even when the account left the pool meanwhile (switched off): a rotated token is the only live one.
+  if (result.refreshToken !== undefined && result.refreshToken !== refreshToken) {
+    try {
+      // Durable before use: a rotated refresh token that only lived in memory would be lost by a crash.
+      await context.storage.recordRotation(entry.id, patch);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      context.logger.error(
+        { accountId: entry.id, error: message },
+        `Recording the rotated refresh token of ${entry.email} failed`,
+      );
+    }
   }
+  // The account file is not needed to use the token (the memory is the pool's truth, the journal covers a
+  // crash), so the requests waiting for this refresh do not wait for the store's lock and atomic write.
+  entry.tokenWrite = persistInBackground(context, 'persistToken', () => context.storage.persistToken(entry.id, patch));
   if (stale()) {
     context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
     return;

@@ -216,19 +216,6 @@ export function listModels(
   return [...ids].sort();
 }
 
-/**
- * The quota bucket a model belongs to (accounts-tokens-pool.md §6.2), case-insensitive, first match wins;
- * undefined when the model belongs to no bucket.
- */
-export function normalizeModelFamily(model: string): string | undefined {
-  const lower = model.toLowerCase();
-  if (lower.includes('image')) return lower.includes('flash') ? 'gemini-3.1-flash-image' : 'gemini-3-pro-image';
-  if (lower.includes('flash')) return 'gemini-3-flash';
-  if (lower.includes('pro')) return 'gemini-3-pro-high';
-  if (/claude|opus|sonnet|haiku/.test(lower)) return 'claude';
-  return undefined;
-}
-
 export type ModelFamily = 'claude' | 'gemini' | 'other';
 
 /** Broad family of an upstream model, for behaviour that differs between Claude and Gemini upstreams. */

@@ -2,6 +2,7 @@
  * The pool's ports, wired to the real world: Google for refreshes and projects, the account store for every
  * durable decision, the wall clock. Kept apart from the runtime so each mapping is visible in one place.
  */
+import { quotaProtectionFrom } from '../accounts/quota-protection.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { GoogleClients } from '../google/clients.ts';
 import { normalizeModelKey } from '../pool/model-key.ts';
@@ -41,11 +42,7 @@ export function poolSettingsFrom(config: GatewayConfig): PoolSettings {
     refreshMarginSeconds: config.pool.refreshMarginSeconds,
     poisonThreshold: config.pool.poisonThreshold,
     circuitBreaker: { enabled: config.pool.circuitBreakerEnabled, backoffSteps: config.pool.backoffStepsSeconds },
-    quotaProtection: {
-      enabled: config.quota.protectionEnabled,
-      thresholdPercentage: config.quota.protectionThresholdPercentage,
-      monitoredModels: config.quota.protectionMonitoredModels,
-    },
+    quotaProtection: quotaProtectionFrom(config),
   };
 }
 
@@ -78,18 +75,19 @@ export function poolStorageFrom(
 ): PoolStorage {
   const nowSeconds = (): number => Math.floor(now() / 1000);
   return {
+    recordRotation: async (id, patch) => {
+      if (patch.refreshToken === undefined || patch.refreshToken === patch.basedOnRefreshToken) return;
+      // Google already killed the old token: one fsync'd journal line, no lock to wait for.
+      await journalRotation(store.dataDir, {
+        accountId: id,
+        previousRefreshToken: patch.basedOnRefreshToken,
+        refreshToken: patch.refreshToken,
+        accessToken: patch.accessToken,
+        expiresInSeconds: patch.expiresInSeconds,
+        expiryTimestamp: patch.expiryTimestamp,
+      });
+    },
     persistToken: async (id, patch) => {
-      if (patch.refreshToken !== undefined && patch.refreshToken !== patch.basedOnRefreshToken) {
-        // Google already killed the old token: make the new one durable before waiting for the store's lock.
-        await journalRotation(store.dataDir, {
-          accountId: id,
-          previousRefreshToken: patch.basedOnRefreshToken,
-          refreshToken: patch.refreshToken,
-          accessToken: patch.accessToken,
-          expiresInSeconds: patch.expiresInSeconds,
-          expiryTimestamp: patch.expiryTimestamp,
-        });
-      }
       await store.persistToken(
         id,
         {

@@ -5,10 +5,11 @@
  * (tier from loadCodeAssist, models from fetchAvailableModels, buckets from retrieveUserQuotaSummary), with the
  * quota-protection list recomputed, and the pool reloads so protection applies at once.
  */
+
+import { protectedModelsOf, quotaProtectionFrom } from '../accounts/quota-protection.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError, toGatewayError } from '../errors/catalogue.ts';
 import type { GoogleClients } from '../google/clients.ts';
-import { protectedModelsOf } from '../pool/judge-account.ts';
 import type { Account, QuotaData } from '../store/account-schema.ts';
 import type { AccountStore } from '../store/account-store.ts';
 import type { Logger } from '../telemetry/log-port.ts';
@@ -127,17 +128,7 @@ export function createQuotaRefresher(options: QuotaRefresherOptions): QuotaRefre
           if (listed !== undefined && listed.percentage_unknown !== true && listed.percentage > 0)
             delete draft.live_limited_models?.[model];
         }
-        const protectedModels = [
-          ...protectedModelsOf(
-            draft,
-            {
-              enabled: config.quota.protectionEnabled,
-              thresholdPercentage: config.quota.protectionThresholdPercentage,
-              monitoredModels: config.quota.protectionMonitoredModels,
-            },
-            options.now(),
-          ),
-        ].sort();
+        const protectedModels = [...protectedModelsOf(draft, quotaProtectionFrom(config), options.now())].sort();
         if (protectedModels.length > 0) draft.protected_models = protectedModels;
         else delete draft.protected_models;
       });

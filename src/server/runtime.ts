@@ -11,7 +11,6 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import { createLiveConfig } from '../config/live-config.ts';
 import type { CommandLineOverrides, Environment } from '../config/load.ts';
 import { GatewayError } from '../errors/catalogue.ts';
-import { createGoogleClients } from '../google/clients.ts';
 import { createAccountPool } from '../pool/pool.ts';
 import type { Clock, PoolEvent } from '../pool/ports.ts';
 import { createSignatureStore } from '../protocols/anthropic/signature-store.ts';
@@ -22,9 +21,10 @@ import type { Logger } from '../telemetry/log-port.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 import { registerSecret } from '../telemetry/redaction.ts';
 import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
-import { createUpstreamClient } from '../upstream/client.ts';
 import { buildApp } from './app.ts';
 import { bindingFromConfiguredHost, describeBinding, describeListening, localUrl } from './bind-address.ts';
+import { createOutboundClients } from './composition.ts';
+import { ensureConsoleBuilt } from './console-build.ts';
 import { checkExposure } from './exposure.ts';
 import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
 import { createQuotaRefresher } from './quota-refresher.ts';
@@ -60,6 +60,11 @@ export const packageVersion: string = (
 ).version;
 
 const defaultConsoleDirectory = fileURLToPath(new URL('../../dist/web', import.meta.url));
+/** Where a checkout keeps the console's sources and Vite (absent from an installed package, which ships dist/web). */
+const consoleSources = {
+  viteConfig: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)),
+  viteEntry: fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url)),
+};
 
 function metricsListener(metrics: Metrics): (event: PoolEvent) => void {
   return (event) => {
@@ -82,7 +87,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.environment ? { environment: options.environment } : {}),
   });
   const store = openAccountStore(initial.dataDir, { logger });
-  const google = createGoogleClients(initial);
+  // Every outbound agent is created here and closed in close(), nowhere else.
+  const outbound = createOutboundClients(initial);
+  const { google, upstream } = outbound;
   const metrics = createMetrics();
   const events = createEventBus<AdminEvent>({ maxListeners: 256 });
   const now = (): number => Date.now();
@@ -164,16 +171,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       .catch((error: unknown) => logger.error({ err: error }, 'reloading the accounts failed'));
   });
 
-  const upstream = createUpstreamClient({
-    endpoints: initial.upstream.endpoints,
-    connectTimeoutMs: initial.upstream.connectTimeoutMs,
-    headersTimeoutMs: initial.upstream.headersTimeoutMs,
-    chunkGapTimeoutMs: initial.upstream.chunkGapTimeoutMs,
-    totalTimeoutMs: initial.upstream.totalTimeoutMs,
-    userAgent: initial.upstream.userAgent,
-    clientVersion: initial.upstream.clientVersion,
-    keepAliveTimeoutMs: initial.upstream.keepAliveTimeoutMs,
-  });
   const requestLog = openRequestLogOrDisabled({
     path: join(initial.dataDir, 'agw.db'),
     retention: { maxAgeDays: initial.requestLog.maxAgeDays, maxRows: initial.requestLog.maxRows },
@@ -222,11 +219,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onAccountUpdated: (accountId) => events.publish({ type: 'account', accountId }),
   });
   services.quota = quotaRefresher;
+  const consoleDirectory = options.consoleDirectory ?? defaultConsoleDirectory;
+  // The console is always there: built once on the first start of a checkout (a given directory is the caller's).
+  if (options.consoleDirectory === undefined) {
+    await ensureConsoleBuilt({ directory: consoleDirectory, ...consoleSources, logger });
+  }
   // Until the server listens, assume what the configured host says (a name counts as reachable from outside).
   let binding = bindingFromConfiguredHost(initial.server.host, initial.server.allowedHosts);
   const app = await buildApp(services, {
     accountModelNames: () => accountModelNames,
-    consoleDirectory: options.consoleDirectory ?? defaultConsoleDirectory,
+    consoleDirectory,
     binding: () => binding,
   });
   await app.listen({ host: initial.server.host, port: initial.server.port });
@@ -239,7 +241,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const exposure = checkExposure(binding, liveConfig.current());
   if (exposure.refused) {
     await app.close();
-    await upstream.close();
+    await pool.settle();
+    await outbound.close();
     requestLog.close();
     stopWatching();
     liveConfig.close();
@@ -266,7 +269,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       liveConfig.close();
       await app.close();
       await pool.settle();
-      await upstream.close();
+      await outbound.close();
       requestLog.close();
     },
   };

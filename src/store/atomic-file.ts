@@ -83,7 +83,7 @@ async function syncDirectory(path: string): Promise<void> {
   }
 }
 
-/** Reads a file, or returns undefined when it does not exist. */
+/** Reads a file as UTF-8 text, or returns undefined when it does not exist. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   const bytes = await readBytesIfExists(path);
   return bytes === undefined ? undefined : bytes.toString('utf8');
@@ -96,16 +96,6 @@ export async function readBytesIfExists(path: string): Promise<Buffer | undefine
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
-  }
-}
-
-/**
- * Deletes an SQLite database together with its `-wal`, `-shm` and `-journal` siblings. Deleting only the main file
- * (as the reference's stats "clear" does) leaves a WAL that SQLite may replay into the next, fresh database.
- */
-export async function removeSqliteDatabase(path: string): Promise<void> {
-  for (const suffix of ['-wal', '-shm', '-journal', '']) {
-    await rm(`${path}${suffix}`, { force: true });
   }
 }
 

@@ -2,9 +2,11 @@
  * Notices changes to data-directory files made by any process (the CLI while the server runs, another tool).
  *
  * fs.watch gives fast notice but can miss events (renames over a file, network filesystems, a directory created
- * after the watch started), so a cheap periodic stat of the watched files backs it up. Changes are collected and
- * announced once per debounce window; the window is not extended by further events, so a write storm still
- * produces announcements at a steady pace.
+ * after the watch started), so a cheap periodic stat of the watched files backs it up. The first change after a
+ * quiet spell is announced `settleMs` later (long enough to take in the few renames of one store write: the
+ * account file and the index), so a single CLI write reaches the pool in tens of milliseconds; after that,
+ * changes are collected and announced at most once per debounce window, and the window is not extended by
+ * further events, so a write storm still produces announcements at a steady pace.
  */
 import { type FSWatcher, watch as watchFileSystem } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -21,7 +23,10 @@ export interface WatchDataDirectoryOptions {
   subdirectories: readonly string[];
   classify: ChangeClassifier;
   listener: (changed: string[] | 'all') => void;
+  /** Milliseconds: the least time between two announcements (a write storm is batched into one per window). */
   debounceMs: number;
+  /** Milliseconds from the first change after a quiet spell to its announcement; default 20. */
+  settleMs?: number;
   /** Period of the stat fallback. */
   pollMs?: number;
   logger: Logger;
@@ -37,6 +42,8 @@ export function watchDataDirectory(options: WatchDataDirectoryOptions): () => vo
   const watchers = new Map<string, FSWatcher>();
   let pending: Set<string> | 'all' = new Set();
   let flushTimer: NodeJS.Timeout | undefined;
+  const settleMs = Math.min(options.settleMs ?? 20, options.debounceMs);
+  let lastFlushAt = Number.NEGATIVE_INFINITY;
   let baseline: Snapshot | undefined;
   let polling = false;
   let stopped = false;
@@ -52,10 +59,12 @@ export function watchDataDirectory(options: WatchDataDirectoryOptions): () => vo
 
   const scheduleFlush = (): void => {
     if (stopped || flushTimer !== undefined) return;
+    const sinceLast = performance.now() - lastFlushAt;
+    const delay = Math.max(settleMs, options.debounceMs - sinceLast);
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
       void flush();
-    }, options.debounceMs);
+    }, delay);
     flushTimer.unref();
   };
 
@@ -111,6 +120,7 @@ export function watchDataDirectory(options: WatchDataDirectoryOptions): () => vo
 
   async function flush(): Promise<void> {
     if (stopped) return;
+    lastFlushAt = performance.now();
     // Fold in what the stat fallback would see, so the next poll does not announce the same change again.
     const snapshot = await takeSnapshot();
     if (baseline !== undefined) diff(baseline, snapshot);

@@ -1,15 +1,9 @@
 /**
  * Where things live inside the data directory (accounts-tokens-pool.md §1.2). The directory itself is always
- * passed in: only src/config/ resolves AGW_DATA_DIR / ABV_DATA_DIR.
+ * passed in: only src/config/ resolves AGW_DATA_DIR / ABV_DATA_DIR (and the default ~/.antigravity_tools).
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors/catalogue.ts';
-
-/** The reference system's default: `~/.antigravity_tools`. */
-export function defaultDataDir(): string {
-  return join(homedir(), '.antigravity_tools');
-}
 
 export const indexFileName = 'accounts.json';
 export const accountsDirectoryName = 'accounts';

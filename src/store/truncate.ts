@@ -1,7 +1,8 @@
 /**
- * Byte-bounded truncation of reasons stored in account files, as the reference does it
- * (accounts-tokens-pool.md §4.6): unchanged when it fits; otherwise cut at the last character boundary at or below
- * `maxBytes - 3` and end with `...`, so the result never exceeds `maxBytes` UTF-8 bytes.
+ * Byte-bounded truncation of reasons stored in account files (and of the messages the pool keeps beside them), as
+ * the reference does it (accounts-tokens-pool.md §4.6): unchanged when it fits; otherwise cut at the last character
+ * boundary at or below `maxBytes - 3` and end with `...`, so the result never exceeds `maxBytes` UTF-8 bytes. It
+ * lives with the store because the bound exists so that account files cannot grow; the pool imports it from here.
  */
 export function truncateUtf8(text: string, maxBytes: number): string {
   const bytes = Buffer.from(text, 'utf8');

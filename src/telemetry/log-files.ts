@@ -165,15 +165,18 @@ export function openDailyFile(options: DailyFileOptions): DailyFileDestination {
     return result;
   };
 
-  const openFile = (date: string, part: number): void => {
-    if (descriptor !== undefined) {
-      try {
-        fs.closeSync(descriptor);
-      } catch (error) {
-        onError(error);
-      }
-      descriptor = undefined;
+  const closeFile = (): void => {
+    if (descriptor === undefined) return;
+    try {
+      fs.closeSync(descriptor);
+    } catch (error) {
+      onError(error);
     }
+    descriptor = undefined;
+  };
+
+  const openFile = (date: string, part: number): void => {
+    closeFile();
     currentDate = date;
     currentPart = part;
     currentPath = path.join(directory, logFileName(date, part));
@@ -231,14 +234,7 @@ export function openDailyFile(options: DailyFileOptions): DailyFileDestination {
     close() {
       if (closed) return;
       closed = true;
-      if (descriptor !== undefined) {
-        try {
-          fs.closeSync(descriptor);
-        } catch (error) {
-          onError(error);
-        }
-        descriptor = undefined;
-      }
+      closeFile();
     },
   };
 }

@@ -20,8 +20,10 @@ export interface LineSink {
 
 export interface LoggerOptions {
   level: LogLevel;
-  /** Human-readable lines on stdout (true when stdout is a terminal); the file always gets JSON lines. */
+  /** Human-readable lines on stdout (config/load.ts's logFormatOf decides); the file always gets JSON lines. */
   pretty: boolean;
+  /** Colour the level of pretty lines (only when stdout is a terminal: escape codes would litter a file). */
+  colour?: boolean;
   /** The data dir's `logs/`; without it agw logs to stdout only. */
   logDir?: string;
   /** Days a log file is kept after its day ended. Default 7 (the reference's rule). */
@@ -59,7 +61,7 @@ export function createLogger(options: LoggerOptions): AgwLogger {
   const streamLevel: Level = options.level === 'silent' ? 'fatal' : options.level;
 
   const stdoutSink = options.stdout ?? pino.destination({ dest: 1, sync: true });
-  const colour = options.stdout === undefined && options.pretty;
+  const colour = options.pretty && options.colour === true;
   streams.push({
     level: streamLevel,
     stream: {

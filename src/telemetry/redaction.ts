@@ -201,11 +201,14 @@ function isRegistry(source: SecretSource): source is SecretRegistry {
 
 /**
  * Shapes of secrets worth catching even when nobody registered them: Google access tokens (`ya29.`), Google
- * refresh tokens (`1//`), `sk-` API keys, bearer credentials and secret query parameters such as Gemini's `?key=`.
+ * refresh tokens (`1//`), ID tokens and other JWTs (`eyJ….….…`), Google OAuth client secrets (`GOCSPX-`), `sk-`
+ * API keys, bearer credentials and secret query parameters such as Gemini's `?key=`.
  */
 const secretPatterns: readonly [RegExp, string][] = [
   [/\bya29\.[\w.-]{8,}/g, redactionMask],
   [/(?<![\w/])1\/\/[\w-]{8,}/g, redactionMask],
+  [/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, redactionMask],
+  [/\bGOCSPX-[\w-]{8,}/g, redactionMask],
   [/\bsk-[\w-]{8,}/g, redactionMask],
   [/\b(Bearer|Basic)\s+[\w.~+/=-]{8,}/gi, `$1 ${redactionMask}`],
   // A placeholder such as `?key=<key>` in help text is not a secret and stays readable.

@@ -3,14 +3,10 @@
  * password (header or session cookie) opens the admin API; secrets never appear in any answer.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { eventually, type Harness, startHarness } from '../harness/gateway-harness.ts';
+import { runCli } from '../support/run-cli.ts';
 
-const run = promisify(execFile);
-const entry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
 const password = 'admin-password-for-tests';
 const canaryToken = '1//canary-admin-refresh-token-5d1e';
 
@@ -189,22 +185,14 @@ test('request log, usage statistics and the event stream', async () => {
 
   // A change made by another process (the CLI) reaches the stream: the account's whole view, or `*` (refetch the
   // list) when the store saw the index change too.
-  await run(
-    process.execPath,
-    [
-      entry,
-      '--data-dir',
-      harness.dataDir,
-      'accounts',
-      'proxy-disable',
-      'second@example.com',
-      '--reason',
-      'from the CLI',
-    ],
+  await runCli(
+    ['--data-dir', harness.dataDir, 'accounts', 'proxy-disable', 'second@example.com', '--reason', 'from the CLI'],
     {
-      env: { ...process.env, ...harness.environment },
+      env: harness.environment,
+      mustSucceed: true,
     },
   );
+
   await readUntil(
     /event: account\ndata: (\{"id":"\*"\}|\{[^\n]*"email":"second@example\.com"[^\n]*"state":"proxy-disabled")/,
   );

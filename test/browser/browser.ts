@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** Debian's Chromium; the browser tests use it rather than a downloaded Playwright build. */
 export const chromiumPath = '/usr/bin/chromium';
@@ -22,7 +21,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
       `Chromium is missing at ${chromiumPath}. The browser tests need it: apt-get install -y chromium (Debian).`,
     );
   }
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'agw-browser-'));
+  const profile = await tempDir('agw-browser-');
   // Playwright passes --user-data-dir itself for a persistent context; the rest keeps Chromium quiet and offline.
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,

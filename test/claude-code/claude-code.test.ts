@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Harness, startHarness } from '../harness/gateway-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** The native binary: the platform package npm installs as an optional dependency, else the wrapper's copy. */
 function claudeBinary(): string {
@@ -39,7 +39,7 @@ before(async () => {
     accounts: [{ email: 'claude-code@example.com' }],
     settings: { 'agw.prompt_rewrite': true },
   });
-  workDirectory = await mkdtemp(join(tmpdir(), 'agw-claude-code-'));
+  workDirectory = await tempDir('agw-claude-code-');
   await writeFile(join(workDirectory, 'notes.txt'), 'the secret word is banana\n');
 });
 after(() => harness.close());

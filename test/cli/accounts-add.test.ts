@@ -2,48 +2,23 @@
  * `agw accounts add` and `agw accounts import` against the fake Google, run as real CLI processes.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createFakeGoogle, type FakeGoogle } from '../../src/fake-google/index.ts';
 import { openAccountStore } from '../../src/store/account-store.ts';
+import { fakeEnvironment } from '../support/fake-environment.ts';
+import { type CliResult, runCli } from '../support/run-cli.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const entry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
-
-function environmentFor(fake: FakeGoogle): Record<string, string> {
-  return {
-    AGW_UPSTREAM_ENDPOINTS: fake.urls.v1internal,
-    AGW_OAUTH_TOKEN_URL: fake.urls.tokenUrl,
-    AGW_USERINFO_URL: fake.urls.userinfoUrl,
-    AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-    AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
-  };
-}
-
-// Asynchronous on purpose: the fake Google answers from this process.
-function agw(
-  fake: FakeGoogle,
-  args: string[],
-  input?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [entry, ...args],
-      { env: { ...process.env, ...environmentFor(fake) } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
+/** `agw <args>` against the fake (asynchronous: the fake answers from this process). */
+function agw(fake: FakeGoogle, args: string[], input?: string): Promise<CliResult> {
+  return runCli(args, { env: fakeEnvironment(fake), ...(input === undefined ? {} : { input }) });
 }
 
 test('add: a good token is stored with email, name and project; a revoked one is refused with Google’s reason and stores nothing', async () => {
   const fake = await createFakeGoogle();
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-add-'));
+  const dataDir = await tempDir('agw-add-');
   try {
     fake.control.addAccount({ email: 'ana@example.com', name: 'Ana', refreshToken: '1//good-token-1111' });
     fake.control.addAccount({ email: 'bad@example.com', refreshToken: '1//bad-token-2222' });
@@ -78,7 +53,7 @@ test('add: a good token is stored with email, name and project; a revoked one is
 
 test('import: JSON array of tokens and objects, a progress line per account and a summary; failures named', async () => {
   const fake = await createFakeGoogle();
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-import-'));
+  const dataDir = await tempDir('agw-import-');
   try {
     fake.control.addAccount({ email: 'one@example.com', refreshToken: '1//import-one-aaaa' });
     fake.control.addAccount({ email: 'two@example.com', refreshToken: '1//import-two-bbbb' });

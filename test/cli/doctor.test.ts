@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { startHarness } from '../harness/gateway-harness.ts';
-
-const run = promisify(execFile);
-const entry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
+import { runCli } from '../support/run-cli.ts';
 
 interface Check {
   name: string;
@@ -19,15 +14,8 @@ async function doctor(
   dataDir: string,
   environment: Record<string, string>,
 ): Promise<{ code: number; checks: Check[] }> {
-  try {
-    const { stdout } = await run(process.execPath, [entry, '--data-dir', dataDir, 'doctor', '--json'], {
-      env: { ...process.env, ...environment },
-    });
-    return { code: 0, checks: JSON.parse(stdout) as Check[] };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string };
-    return { code: failed.code, checks: JSON.parse(failed.stdout) as Check[] };
-  }
+  const result = await runCli(['--data-dir', dataDir, 'doctor', '--json'], { env: environment });
+  return { code: result.code, checks: JSON.parse(result.stdout) as Check[] };
 }
 
 test('doctor: all checks pass against a healthy setup; problems are named with what to do', async () => {

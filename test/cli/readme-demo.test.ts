@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { agwEntry } from '../support/run-cli.ts';
 
 const run = promisify(execFile);
-const entry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
 
 function readmeCurlLines(): string[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -20,7 +19,7 @@ function readmeCurlLines(): string[] {
 }
 
 test('README demo curl lines match what agw demo prints, and work as printed', async () => {
-  const child = spawn(process.execPath, [entry, 'demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [agwEntry, 'demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaults } from '../../src/config/defaults.ts';
@@ -10,8 +9,9 @@ import { createLiveConfig } from '../../src/config/live-config.ts';
 import { configFromObject, loadConfig, resolveDataDir } from '../../src/config/load.ts';
 import { GatewayError } from '../../src/errors/catalogue.ts';
 import { silentLogger } from '../../src/telemetry/log-port.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const temporaryDir = () => mkdtemp(join(tmpdir(), 'agw-config-'));
+const temporaryDir = () => tempDir('agw-config-');
 
 test('defaults apply when there is no file and no environment', async () => {
   const dataDir = await temporaryDir();

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { GatewayError } from '../../src/errors/catalogue.ts';
 import { addAccountFromRefreshToken } from '../../src/google/account-onboarding.ts';
 import {
   type CodeAssistClient,
@@ -8,38 +7,39 @@ import {
   createCodeAssistClient,
   deriveSubscriptionTier,
 } from '../../src/google/code-assist.ts';
-import { closeSharedGoogleAgent } from '../../src/google/http.ts';
+import { createGoogleAgent } from '../../src/google/http.ts';
 import { createOAuthClient } from '../../src/google/oauth.ts';
 import { defaultGoogleScopes } from '../../src/google/settings.ts';
-import { type LoopbackServer, type RecordedCall, type Reply, refusedPort, startServer } from './loopback-server.ts';
+import { createUpstreamTransport } from '../../src/upstream/transport.ts';
+import {
+  type RecordedCall,
+  type Reply,
+  refusedPort,
+  replying,
+  startServer,
+  type TestServer,
+} from '../support/http-server.ts';
+import { rejection } from '../support/rejection.ts';
 
-after(closeSharedGoogleAgent);
+const agent = createGoogleAgent();
+const transport = createUpstreamTransport({ connectTimeoutMs: 5_000, keepAliveTimeoutMs: 1_000 });
+after(() => Promise.all([agent.close(), transport.close()]));
 
 const fixedNow = () => 1_700_000_000_000;
 
 function clientFor(endpoints: string[], onboardPollAttempts = 3): CodeAssistClient {
   return createCodeAssistClient(
     { endpoints, userAgent: 'agw-test', timeoutMs: 5_000, onboardPollAttempts, onboardPollIntervalMs: 1 },
-    { now: fixedNow, sleep: async () => undefined },
+    { transport, now: fixedNow, sleep: async () => undefined },
   );
 }
 
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(GatewayError.is(error), `expected a GatewayError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-const servers: LoopbackServer[] = [];
+const servers: TestServer[] = [];
 after(async () => {
   for (const server of servers) await server.close();
 });
-async function server(handler: (call: RecordedCall) => Reply): Promise<LoopbackServer> {
-  const started = await startServer(handler);
+async function server(handler: (call: RecordedCall) => Reply): Promise<TestServer> {
+  const started = await startServer(replying(handler));
   servers.push(started);
   return started;
 }
@@ -303,17 +303,20 @@ describe('addAccountFromRefreshToken', () => {
   }
   function dependencies(url: string) {
     return {
-      oauth: createOAuthClient({
-        tokenUrl: `${url}/token`,
-        authUrl: `${url}/auth`,
-        userinfoUrl: `${url}/userinfo`,
-        clientId: 'id',
-        clientSecret: 'secret',
-        oauthClientKey: 'antigravity_enterprise',
-        userAgent: 'ua',
-        timeoutMs: 5_000,
-        scopes: defaultGoogleScopes,
-      }),
+      oauth: createOAuthClient(
+        {
+          tokenUrl: `${url}/token`,
+          authUrl: `${url}/auth`,
+          userinfoUrl: `${url}/userinfo`,
+          clientId: 'id',
+          clientSecret: 'secret',
+          oauthClientKey: 'antigravity_enterprise',
+          userAgent: 'ua',
+          timeoutMs: 5_000,
+          scopes: defaultGoogleScopes,
+        },
+        { dispatcher: agent },
+      ),
       codeAssist: clientFor([`${url}/v1internal`], 0),
       now: fixedNow,
     };

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { GatewayError } from '../../src/errors/catalogue.ts';
-import { closeSharedGoogleAgent } from '../../src/google/http.ts';
+import { createGoogleAgent } from '../../src/google/http.ts';
 import {
   completeFromPastedRedirect,
   createOAuthFlow,
@@ -9,12 +8,16 @@ import {
   startLoopbackLogin,
   verifyCallback,
 } from '../../src/google/login-flow.ts';
-import { pkceChallengeOf } from '../../src/google/oauth.ts';
+import { createOAuthClient, pkceChallengeOf } from '../../src/google/oauth.ts';
 import { defaultGoogleScopes, type GoogleSettings } from '../../src/google/settings.ts';
-import { type LoopbackServer, startServer } from './loopback-server.ts';
+import { replying, startServer, type TestServer } from '../support/http-server.ts';
+import { rejection } from '../support/rejection.ts';
 
-after(closeSharedGoogleAgent);
-const servers: LoopbackServer[] = [];
+const agent = createGoogleAgent();
+after(() => agent.close());
+/** The code exchange of a login against `settings`. */
+const oauthFor = (settings: GoogleSettings) => createOAuthClient(settings, { dispatcher: agent });
+const servers: TestServer[] = [];
 after(async () => {
   for (const server of servers) await server.close();
 });
@@ -23,30 +26,32 @@ after(async () => {
  * A tiny authorization server: /auth remembers the PKCE challenge and redirects to the redirect URI with a code
  * and the state; /token checks the verifier against the challenge.
  */
-async function fakeAuthorizationServer(): Promise<{ settings: GoogleSettings; server: LoopbackServer }> {
+async function fakeAuthorizationServer(): Promise<{ settings: GoogleSettings; server: TestServer }> {
   const challenges = new Map<string, string>();
   let issued = 0;
-  const server = await startServer((call) => {
-    const url = new URL(call.path, 'http://x');
-    if (url.pathname === '/auth') {
-      issued += 1;
-      const code = `code-${issued}`;
-      challenges.set(code, url.searchParams.get('code_challenge') ?? '');
-      const target = new URL(url.searchParams.get('redirect_uri') ?? '');
-      target.searchParams.set('code', code);
-      target.searchParams.set('state', url.searchParams.get('state') ?? '');
-      return { status: 302, headers: { location: target.toString() }, body: '' };
-    }
-    if (url.pathname === '/token') {
-      const form = new URLSearchParams(call.body);
-      const expected = challenges.get(form.get('code') ?? '');
-      if (!expected || pkceChallengeOf(form.get('code_verifier') ?? '') !== expected) {
-        return { status: 400, body: { error: 'invalid_grant' } };
+  const server = await startServer(
+    replying((call) => {
+      const url = new URL(call.path, 'http://x');
+      if (url.pathname === '/auth') {
+        issued += 1;
+        const code = `code-${issued}`;
+        challenges.set(code, url.searchParams.get('code_challenge') ?? '');
+        const target = new URL(url.searchParams.get('redirect_uri') ?? '');
+        target.searchParams.set('code', code);
+        target.searchParams.set('state', url.searchParams.get('state') ?? '');
+        return { status: 302, headers: { location: target.toString() }, body: '' };
       }
-      return { status: 200, body: { access_token: 'ya29.login', expires_in: 3599, refresh_token: '1//login' } };
-    }
-    return { status: 404, body: {} };
-  });
+      if (url.pathname === '/token') {
+        const form = new URLSearchParams(call.body);
+        const expected = challenges.get(form.get('code') ?? '');
+        if (!expected || pkceChallengeOf(form.get('code_verifier') ?? '') !== expected) {
+          return { status: 400, body: { error: 'invalid_grant' } };
+        }
+        return { status: 200, body: { access_token: 'ya29.login', expires_in: 3599, refresh_token: '1//login' } };
+      }
+      return { status: 404, body: {} };
+    }),
+  );
   servers.push(server);
   const settings: GoogleSettings = {
     tokenUrl: `${server.url}/token`,
@@ -60,16 +65,6 @@ async function fakeAuthorizationServer(): Promise<{ settings: GoogleSettings; se
     scopes: defaultGoogleScopes,
   };
   return { settings, server };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(GatewayError.is(error), `expected a GatewayError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 /** Where the fake authorization server sends the browser (without following it). */
@@ -127,6 +122,7 @@ describe('startLoopbackLogin', () => {
     let pageStatus = 0;
     const login = await startLoopbackLogin({
       settings,
+      oauth: oauthFor(settings),
       timeoutMs: 10_000,
       openBrowser: (url) => {
         void fetch(url).then(async (response) => {
@@ -153,7 +149,7 @@ describe('startLoopbackLogin', () => {
 
   test('a callback with a wrong state gets a 400 and the login keeps waiting for the right one', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     const forged = await fetch(`${login.redirectUri}?code=evil&state=forged`);
     assert.equal(forged.status, 400);
     assert.match(await forged.text(), /AGW_OAUTH_STATE_MISMATCH/);
@@ -168,7 +164,12 @@ describe('startLoopbackLogin', () => {
 
   test('too many wrong states fail the login with AGW_OAUTH_STATE_MISMATCH', async () => {
     const { settings, server } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000, maxStateMismatches: 2 });
+    const login = await startLoopbackLogin({
+      settings,
+      oauth: oauthFor(settings),
+      timeoutMs: 10_000,
+      maxStateMismatches: 2,
+    });
     for (let index = 0; index < 2; index += 1) {
       await (await fetch(`${login.redirectUri}?code=evil&state=forged-${index}`)).arrayBuffer();
     }
@@ -180,7 +181,7 @@ describe('startLoopbackLogin', () => {
 
   test('Google denying access fails the login', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     const response = await fetch(`${login.redirectUri}?error=access_denied&state=${login.flow.state}`);
     assert.equal(response.status, 400);
     await response.arrayBuffer();
@@ -190,7 +191,7 @@ describe('startLoopbackLogin', () => {
 
   test('nobody signing in ends with AGW_OAUTH_TIMEOUT and a closed listener', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 50 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 50 });
     const error = await rejection(login.result);
     assert.equal(error.code, 'AGW_OAUTH_TIMEOUT');
     assert.match(error.message, /run the login again/);
@@ -199,7 +200,7 @@ describe('startLoopbackLogin', () => {
 
   test('cancel stops the login', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     login.cancel();
     assert.equal((await rejection(login.result)).code, 'AGW_OAUTH_FAILED');
     assert.ok(await listenerIsClosed(login));
@@ -209,7 +210,7 @@ describe('startLoopbackLogin', () => {
 describe('completeFromPastedRedirect', () => {
   test('a pasted redirect address completes the login; a wrong one is refused and the login goes on', async () => {
     const { settings } = await fakeAuthorizationServer();
-    const login = await startLoopbackLogin({ settings, timeoutMs: 10_000 });
+    const login = await startLoopbackLogin({ settings, oauth: oauthFor(settings), timeoutMs: 10_000 });
     const target = await redirectTarget(login.url);
     assert.ok(target.startsWith(login.redirectUri));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { GatewayError } from '../../src/errors/catalogue.ts';
-import { closeSharedGoogleAgent } from '../../src/google/http.ts';
+import type { GatewayError } from '../../src/errors/catalogue.ts';
+import { createGoogleAgent } from '../../src/google/http.ts';
 import {
   buildAuthorizationUrl,
   createOAuthClient,
@@ -10,9 +10,11 @@ import {
   pkceChallengeOf,
 } from '../../src/google/oauth.ts';
 import { defaultGoogleScopes, type GoogleSettings } from '../../src/google/settings.ts';
-import { type RecordedCall, type Reply, refusedPort, startServer } from './loopback-server.ts';
+import { type RecordedCall, type Reply, refusedPort, replying, startServer } from '../support/http-server.ts';
+import { rejection } from '../support/rejection.ts';
 
-after(closeSharedGoogleAgent);
+const agent = createGoogleAgent();
+after(() => agent.close());
 
 const plantedRefreshToken = '1//CANARY-refresh-token-must-never-leak-0123456789';
 const clientSecret = 'CANARY-client-secret-0123';
@@ -35,22 +37,12 @@ async function withServer<T>(
   handler: (call: RecordedCall) => Reply,
   body: (client: ReturnType<typeof createOAuthClient>, calls: RecordedCall[]) => Promise<T>,
 ): Promise<T> {
-  const server = await startServer(handler);
+  const server = await startServer(replying(handler));
   try {
-    return await body(createOAuthClient(settingsFor(server.url)), server.calls);
+    return await body(createOAuthClient(settingsFor(server.url), { dispatcher: agent }), server.calls);
   } finally {
     await server.close();
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(GatewayError.is(error), `expected a GatewayError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 function assertNoSecrets(error: GatewayError): void {
@@ -148,7 +140,7 @@ describe('refreshAccessToken', () => {
 
   test('connection refused becomes AGW_REFRESH_FAILED without secrets', async () => {
     const port = await refusedPort();
-    const client = createOAuthClient(settingsFor(`http://127.0.0.1:${port}`));
+    const client = createOAuthClient(settingsFor(`http://127.0.0.1:${port}`), { dispatcher: agent });
     const error = await rejection(client.refreshAccessToken({ refreshToken: plantedRefreshToken }));
     assert.equal(error.code, 'AGW_REFRESH_FAILED');
     assert.match(error.message, /Could not reach 127\.0\.0\.1/);
@@ -156,9 +148,9 @@ describe('refreshAccessToken', () => {
   });
 
   test('a server that never answers hits the time budget as AGW_REFRESH_FAILED', async () => {
-    const server = await startServer(() => new Promise<Reply>(() => undefined));
+    const server = await startServer(replying(() => new Promise<Reply>(() => undefined)));
     try {
-      const client = createOAuthClient({ ...settingsFor(server.url), timeoutMs: 100 });
+      const client = createOAuthClient({ ...settingsFor(server.url), timeoutMs: 100 }, { dispatcher: agent });
       const error = await rejection(client.refreshAccessToken({ refreshToken: plantedRefreshToken }));
       assert.equal(error.code, 'AGW_REFRESH_FAILED');
       assert.equal(error.details?.['reason'], 'timeout');

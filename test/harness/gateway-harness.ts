@@ -6,8 +6,7 @@
  * holds exactly what `agw accounts add` would write.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { updateSettings } from '../../src/config/edit.ts';
 import type { GatewayConfig } from '../../src/config/gateway-config.ts';
@@ -21,6 +20,8 @@ import { type RunningGateway, startGateway } from '../../src/server/runtime.ts';
 import type { Account } from '../../src/store/account-schema.ts';
 import { type AccountStore, openAccountStore } from '../../src/store/account-store.ts';
 import { createRecordingLogger, type Logger, type RecordedLogLine } from '../../src/telemetry/log-port.ts';
+import { fakeEnvironment } from '../support/fake-environment.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export interface HarnessAccount extends Omit<AccountSpec, 'refreshToken'> {
   refreshToken?: string;
@@ -73,15 +74,10 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = options.fake ?? (await createFakeGoogle({ port: 0 }));
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'agw-harness-')));
+  const dataDir = options.dataDir ?? (await tempDir('agw-harness-'));
   const apiKey = options.apiKey ?? `sk-test-${randomBytes(8).toString('hex')}`;
   const environment: Record<string, string> = {
-    AGW_UPSTREAM_ENDPOINTS: fake.urls.v1internal,
-    AGW_OAUTH_TOKEN_URL: fake.urls.tokenUrl,
-    AGW_OAUTH_AUTH_URL: fake.urls.authUrl,
-    AGW_USERINFO_URL: fake.urls.userinfoUrl,
-    AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-    AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
+    ...fakeEnvironment(fake),
     AGW_API_KEY: apiKey,
     ...options.environment,
   };
@@ -99,6 +95,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       account = await store.persistToken(account.id, { expiry_timestamp: Math.floor(Date.now() / 1000) - 60 });
     accounts.set(account.email, account);
   }
+  await google.close();
   const recording = createRecordingLogger();
   const gateway = await startGateway({
     config,

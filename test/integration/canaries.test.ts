@@ -3,12 +3,12 @@
  * show up in the log files, error bodies, admin responses, /metrics or the request log's database.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { eventually, startHarness } from '../harness/gateway-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { chat } from './helpers.ts';
 
 const refreshCanary = '1//canary-refresh-token-7f3a';
@@ -20,7 +20,7 @@ function assertClean(where: string, text: string): void {
 }
 
 test('the refresh-token and API-key canaries appear in no output of the gateway', async () => {
-  const logDir = await mkdtemp(join(tmpdir(), 'agw-canary-logs-'));
+  const logDir = await tempDir('agw-canary-logs-');
   const stdoutLines: string[] = [];
   const logger = createLogger({
     level: 'debug',

@@ -4,44 +4,27 @@
  * URL with a wrong state.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { eventually, type Harness, startHarness } from '../harness/gateway-harness.ts';
+import { type RunningCli, startCli } from '../support/run-cli.ts';
 import { admin } from './helpers.ts';
 
-const agwEntry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
-
-interface RunningLogin {
-  child: ChildProcessWithoutNullStreams;
-  output: () => { stdout: string; stderr: string };
+interface RunningLogin extends RunningCli {
   /** The authorization URL the CLI printed. */
   url: Promise<string>;
-  exit: Promise<number | null>;
 }
 
 function startLogin(harness: Harness, extra: string[], timeoutSeconds = 20): RunningLogin {
-  // Asynchronous on purpose: the fake Google runs in this process and must keep answering the CLI.
-  const child = spawn(
-    process.execPath,
-    [agwEntry, '--data-dir', harness.dataDir, 'accounts', 'login', '--timeout', String(timeoutSeconds), ...extra],
-    { env: { ...process.env, ...harness.environment } },
+  const login = startCli(
+    ['--data-dir', harness.dataDir, 'accounts', 'login', '--timeout', String(timeoutSeconds), ...extra],
+    { env: harness.environment },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = eventually(
-    () => /^(http:\/\/127\.0\.0\.1:\d+\/o\/oauth2\/v2\/auth\?\S+)$/m.exec(stdout)?.[1],
+    () => /^(http:\/\/127\.0\.0\.1:\d+\/o\/oauth2\/v2\/auth\?\S+)$/m.exec(login.output().stdout)?.[1],
     10_000,
     'the authorization URL on stdout',
   );
-  return { child, output: () => ({ stdout, stderr }), url, exit };
+  return { ...login, url };
 }
 
 async function withLoginHarness(run: (harness: Harness) => Promise<void>): Promise<void> {

@@ -2,15 +2,12 @@
  * Issue 10: `agw serve` writes its log to logs/agw.log.<date> in the data directory, with the seed lines verbatim.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { eventually, startHarness } from '../harness/gateway-harness.ts';
+import { startCli } from '../support/run-cli.ts';
 import { chat } from './helpers.ts';
-
-const agwEntry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
 
 test('agw serve logs to logs/agw.log.<date> in the data dir, seed lines verbatim', async () => {
   // The harness enrols the accounts into a data dir; then `agw serve` (another process) runs on it.
@@ -23,24 +20,12 @@ test('agw serve logs to logs/agw.log.<date> in the data dir, seed lines verbatim
   await prepared.close({ keepData: true, keepFake: true });
   const { fake, dataDir } = prepared;
   fake.control.revokeRefreshToken('1//serve-seed-token-0001');
-  const child = spawn(process.execPath, [agwEntry, '--data-dir', dataDir, 'serve', '--port', '0'], {
-    env: { ...process.env, ...prepared.environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const gateway = startCli(['--data-dir', dataDir, 'serve', '--port', '0'], { env: prepared.environment });
   try {
     const url = await eventually(
-      () => /agw is serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1],
+      () => /agw is serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(gateway.output().stdout)?.[1],
       10_000,
-      `the serving line (stdout: ${stdout} stderr: ${stderr})`,
+      `the serving line (${JSON.stringify(gateway.output())})`,
     );
 
     const logs = join(dataDir, 'logs');
@@ -80,8 +65,7 @@ test('agw serve logs to logs/agw.log.<date> in the data dir, seed lines verbatim
     assert.ok(content.text.includes('Token 刷新失败'));
     assert.ok(!content.text.includes('1//serve-seed-token-0001'), 'the refresh token is not in the log');
   } finally {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    await gateway.stop();
     await fake.close();
     await rm(dataDir, { recursive: true, force: true });
   }

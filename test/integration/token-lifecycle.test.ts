@@ -3,10 +3,11 @@
  * down, and refresh-token rotation persisted before use.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RecordedCall } from '../../src/fake-google/types.ts';
+import { tokenJournalName } from '../../src/store/token-journal.ts';
 import { eventually, startHarness } from '../harness/gateway-harness.ts';
 import { admin, chat, metricValue, movableClock } from './helpers.ts';
 
@@ -107,7 +108,7 @@ for (const failure of [
   });
 }
 
-test('a rotated refresh token is persisted before the new access token is used, and later refreshes use it', async () => {
+test('a rotated refresh token is durable before the new access token is used, and later refreshes use it', async () => {
   const clock = movableClock();
   const harness = await startHarness({
     clock,
@@ -116,13 +117,20 @@ test('a rotated refresh token is persisted before the new access token is used, 
   const control = harness.fake.control;
   const account = harness.accounts.get('rotating@example.com')!;
   const file = join(harness.dataDir, 'accounts', `${account.id}.json`);
-  // What the account file held at the moment each generate call reached Google.
-  const fileAtUse: string[] = [];
+  const journal = join(harness.dataDir, tokenJournalName);
+  // The refresh tokens on disk (the account file, and the journal a crash would be replayed from) at the moment
+  // each generate call reached Google.
+  const durableAtUse: string[][] = [];
   const onCall = (call: RecordedCall): void => {
     if (call.endpoint !== 'streamGenerateContent') return;
-    fileAtUse.push(
-      (JSON.parse(readFileSync(file, 'utf8')) as { token: { refresh_token: string } }).token.refresh_token,
-    );
+    const inFile = (JSON.parse(readFileSync(file, 'utf8')) as { token: { refresh_token: string } }).token;
+    const inJournal = existsSync(journal)
+      ? readFileSync(journal, 'utf8')
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => (JSON.parse(line) as { refreshToken: string }).refreshToken)
+      : [];
+    durableAtUse.push([inFile.refresh_token, ...inJournal]);
   };
   control.events.on('call', onCall);
   try {
@@ -133,7 +141,7 @@ test('a rotated refresh token is persisted before the new access token is used, 
       assert.equal(result.status, 200, result.text);
       const current = control.account('rotating@example.com')!.refreshToken()!;
       issued.push(current);
-      assert.equal(fileAtUse.at(-1), current, `round ${round}: the new refresh token was on disk before use`);
+      assert.ok(durableAtUse.at(-1)?.includes(current), `round ${round}: the new refresh token was on disk before use`);
       clock.advance(3600);
     }
     assert.equal(new Set(issued).size, 3, 'each refresh rotated the token');
@@ -144,6 +152,7 @@ test('a rotated refresh token is persisted before the new access token is used, 
       .filter((token) => token !== undefined)
       .slice(-3);
     assert.deepEqual(presentedTokens, ['1//rotation-original-token', issued[0], issued[1]]);
+    await harness.gateway.services.pool.settle();
     const stored = await harness.store.get(account.id);
     assert.equal(stored.disabled, false);
     assert.equal(stored.token.refresh_token, issued[2]);

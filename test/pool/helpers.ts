@@ -83,6 +83,7 @@ export function createFakeStorage(): PoolStorage & {
   return {
     calls,
     of: (method) => calls.filter((call) => call.method === method),
+    recordRotation: record('recordRotation'),
     persistToken: record('persistToken'),
     disable: record('disable'),
     setValidationBlock: record('setValidationBlock'),
@@ -204,15 +205,4 @@ export function rateLimitedWithoutHint(): unknown {
 
 export function revoked(message = 'invalid_grant: Token has been expired or revoked.'): GatewayError {
   return new GatewayError('AGW_REFRESH_REVOKED', message);
-}
-
-/** Awaits a rejection and returns the GatewayError. */
-export async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (GatewayError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }

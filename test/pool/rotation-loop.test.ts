@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { rejection } from '../support/rejection.ts';
 import {
   createTestPool,
   httpFailure,
@@ -7,7 +8,6 @@ import {
   ok,
   quotaExhausted,
   rateLimitedWithoutHint,
-  rejection,
   startMs,
   withTier,
 } from './helpers.ts';
@@ -118,7 +118,7 @@ describe('rotation loop', () => {
     const missing = await rejection(pool.execute({ model: 'nope' }, async () => httpFailure(404, 'model not found')));
     assert.equal(missing.code, 'AGW_UPSTREAM_NOT_FOUND');
     assert.equal(calls, 1);
-    assert.ok(pool.status().every((account) => account.state === 'usable'));
+    assert.ok(pool.status().every((account) => account.state === 'active'));
   });
 
   test('a committed failure is never retried', async () => {
@@ -185,7 +185,7 @@ describe('rotation loop', () => {
     assert.equal(storage.of('markForbidden').length, 0);
     assert.equal(storage.of('setValidationBlock')[0]?.args[3], 'https://accounts.google.com/verify');
     clock.nowMs += 1_800_001;
-    assert.equal(pool.status().find((account) => account.id === 'a')?.state, 'usable');
+    assert.equal(pool.status().find((account) => account.id === 'a')?.state, 'active');
     assert.equal(storage.of('clearValidationBlock').length, 1);
   });
 
@@ -304,7 +304,7 @@ describe('poisoned requests', () => {
     );
     assert.equal(error.code, 'AGW_POISONED_REQUEST');
     assert.equal(new Set(poisonedCalls).size, 3);
-    assert.ok(pool.status().every((account) => account.cooldowns.length === 0 && account.state === 'usable'));
+    assert.ok(pool.status().every((account) => account.cooldowns.length === 0 && account.state === 'active'));
     assert.ok(events.some((event) => event.type === 'poisoned'));
     // Retried by the client: one attempt, fails alone, still no cooldown.
     let again = 0;

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
-import { createTestPool, httpFailure, makeAccount, ok, rejection, revoked, startMs, withTier } from './helpers.ts';
+import { rejection } from '../support/rejection.ts';
+import { createTestPool, httpFailure, makeAccount, ok, revoked, startMs, withTier } from './helpers.ts';
 
 const expired = { expiry_timestamp: Math.floor(startMs / 1000) - 10 };
 const errorText = 'invalid_grant: Token has been expired or revoked.';
@@ -102,7 +103,7 @@ describe('invalid_grant on refresh', () => {
     const after = logger.lines.slice(linesBefore).map((line) => line.message);
     assert.ok(!after.some((message) => message.startsWith('Skipping disabled account')));
     assert.ok(!after.some((message) => message.startsWith('Disabling account due to invalid_grant')));
-    assert.equal(pool.status()[0]?.state, 'usable');
+    assert.equal(pool.status()[0]?.state, 'active');
   });
 
   test('a reload that still carries the dead refresh token (file read before the disable landed) keeps it out', async () => {
@@ -167,7 +168,7 @@ describe('invalid_grant on refresh', () => {
     tokens.script = () => ({ accessToken: 'fresh', expiresInSeconds: 3599 });
     const later = await pool.execute({ model: 'claude' }, async (lease) => ok(lease.accountId));
     assert.equal(later, 'flaky');
-    assert.equal(pool.status().find((account) => account.id === 'flaky')?.state, 'usable');
+    assert.equal(pool.status().find((account) => account.id === 'flaky')?.state, 'active');
   });
 
   test('a network failure of the only account answers AGW_REFRESH_FAILED and keeps the account', async () => {

@@ -122,7 +122,7 @@ test('random failure sequences never lease a held-back account and never exceed 
                   violations.push('leased validation-blocked');
                 if (status === undefined) violations.push('leased an unknown account');
                 else {
-                  if (!['usable', 'cooling'].includes(status.state)) violations.push(`leased ${status.state}`);
+                  if (!['active', 'cooling'].includes(status.state)) violations.push(`leased ${status.state}`);
                   if (status.untilMs !== undefined) violations.push('leased under an account-wide block');
                   if (status.cooldowns.some((cooldown) => cooldown.model === modelKey))
                     violations.push('leased while cooling');

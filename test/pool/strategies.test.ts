@@ -129,7 +129,7 @@ describe('load', () => {
     );
     assert.ok(messages.includes('Account skipped due to manual disable: manual@example.com'));
     const states = Object.fromEntries(pool.status().map((account) => [account.id, account.state]));
-    assert.deepEqual(states, { both: 'disabled', manual: 'proxy-disabled', legacy: 'usable', forbidden: 'forbidden' });
+    assert.deepEqual(states, { both: 'disabled', manual: 'proxy-disabled', legacy: 'active', forbidden: 'forbidden' });
     assert.deepEqual(pool.status().find((account) => account.id === 'legacy')?.protectedModels, ['claude']);
   });
 

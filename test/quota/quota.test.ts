@@ -4,16 +4,11 @@
  * time), 429 QUOTA_EXHAUSTED recorded in the file, the CLI table and the API.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { eventually, type Harness, startHarness } from '../harness/gateway-harness.ts';
-
-const run = promisify(execFile);
-const entry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
+import { runCli } from '../support/run-cli.ts';
 
 async function accountFile(harness: Harness, email: string): Promise<Record<string, unknown>> {
   const id = harness.accounts.get(email)!.id;
@@ -207,19 +202,13 @@ test('the API and `agw accounts quota` show models, bars, reset times and bucket
     ).json()) as { refreshed: number };
     assert.equal(refreshAll.refreshed, 1);
 
-    const table = await run(
-      process.execPath,
-      [entry, '--data-dir', harness.dataDir, 'accounts', 'quota', '--refresh'],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, ...harness.environment },
-      },
-    );
+    const table = await runCli(['--data-dir', harness.dataDir, 'accounts', 'quota', '--refresh'], {
+      env: harness.environment,
+      mustSucceed: true,
+    });
     assert.match(table.stdout, /refreshed 1, failed 0/);
     assert.match(table.stdout, /shown@example\.com\s+gemini-3-flash\s+████████░░\s+80%\s+2030-03-03T00:00:00Z/);
-    const json = await run(process.execPath, [entry, '--data-dir', harness.dataDir, 'accounts', 'quota', '--json'], {
-      encoding: 'utf8',
-    });
+    const json = await runCli(['--data-dir', harness.dataDir, 'accounts', 'quota', '--json'], { mustSucceed: true });
     const parsed = JSON.parse(json.stdout) as Array<{ models: Array<{ name: string }> }>;
     assert.ok(parsed[0]?.models.some((model) => model.name === 'gemini-3-flash'));
   } finally {

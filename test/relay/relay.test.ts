@@ -11,7 +11,8 @@ import { relayCollect } from '../../src/relay/collect.ts';
 import { relayCountTokens } from '../../src/relay/count-tokens.ts';
 import type { StreamOutput } from '../../src/relay/encoders.ts';
 import { relayStream } from '../../src/relay/stream.ts';
-import { quotaExhausted, rejection } from '../pool/helpers.ts';
+import { quotaExhausted } from '../pool/helpers.ts';
+import { rejection } from '../support/rejection.ts';
 import { canonicalRequest, googleError, RecordingSink, type RelayHarness, relayHarness, textChunk } from './helpers.ts';
 
 /** Frames named after the events, so tests read what the client would get. */

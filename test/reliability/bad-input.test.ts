@@ -237,7 +237,7 @@ describe('bad input', () => {
       };
       const goodIds = [...first.accounts.values()].map((account) => account.id).sort();
       assert.deepEqual(pool.accounts.map((account) => account.id).sort(), goodIds);
-      assert.ok(pool.accounts.every((account) => account.state === 'usable'));
+      assert.ok(pool.accounts.every((account) => account.state === 'active'));
       for (const protocol of ['openai', 'anthropic', 'gemini'] as const) {
         const answer = await send(second.url, second.headers, clientCall(protocol, 'still serving', false));
         assert.equal(answer.status, 200, answer.text);

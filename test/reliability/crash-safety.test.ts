@@ -7,21 +7,20 @@
  * counted separately).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { openAccountStore } from '../../src/store/account-store.ts';
 import { replayTokenJournal } from '../../src/store/token-journal.ts';
 import { silentLogger } from '../../src/telemetry/log-port.ts';
+import { fakeEnvironment } from '../support/fake-environment.ts';
+import { agwEntry, runCli } from '../support/run-cli.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { assertDataDirIntact, clientCall, protocols, send, sleep } from './helpers.ts';
 
-const agwEntry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
 const fakeEntry = fileURLToPath(new URL('../../src/fake-google/main.ts', import.meta.url));
-const run = promisify(execFile);
 /**
  * Google's answer to a rotating refresh and the journal's fsync of the new token are separate moments; a SIGKILL
  * between them loses the token whatever the gateway does. Tokens spent earlier than this before the kill must
@@ -74,26 +73,20 @@ async function control(fake: FakeInfo, route: string, body?: unknown): Promise<u
 test('kill -9 during a refresh storm with concurrent CLI writes leaves valid files and no lost rotated token', {
   timeout: 90_000,
 }, async (context) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-crash-'));
+  const dataDir = await tempDir('agw-crash-');
   const fakeProcess = spawn(process.execPath, [fakeEntry, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let gateway: ChildProcess | undefined;
   try {
     const fake = JSON.parse(await firstLine(fakeProcess, /^\{/, 15_000)) as FakeInfo;
     const apiKey = 'sk-crash-test-key';
     const environment = {
-      ...process.env,
-      AGW_UPSTREAM_ENDPOINTS: fake.v1internal,
-      AGW_OAUTH_TOKEN_URL: fake.tokenUrl,
-      AGW_OAUTH_AUTH_URL: fake.authUrl,
-      AGW_USERINFO_URL: fake.userinfoUrl,
-      AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-      AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
+      ...fakeEnvironment({ urls: fake, client: fake.client }),
       AGW_API_KEY: apiKey,
       AGW_AUTH_MODE: 'strict',
       AGW_LOG_LEVEL: 'warn',
     };
     const cli = (...args: string[]) =>
-      run(process.execPath, [agwEntry, '--data-dir', dataDir, ...args], { env: environment });
+      runCli(['--data-dir', dataDir, ...args], { env: environment, mustSucceed: true });
 
     const emails = Array.from({ length: 4 }, (_, index) => `crash-${index}@example.com`);
     for (const [index, email] of emails.entries()) {
@@ -111,7 +104,7 @@ test('kill -9 during a refresh storm with concurrent CLI writes leaves valid fil
     }
 
     gateway = spawn(process.execPath, [agwEntry, 'serve', '--data-dir', dataDir, '--port', '0'], {
-      env: environment,
+      env: { ...process.env, ...environment },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     gateway.stderr?.resume();

@@ -4,20 +4,16 @@
  * throttled authentication failures.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createFakeGoogle } from '../../src/fake-google/index.ts';
 import { startHarness } from '../harness/gateway-harness.ts';
+import { fakeEnvironment } from '../support/fake-environment.ts';
+import { runCli } from '../support/run-cli.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { clientCall, send } from './helpers.ts';
-
-const agwEntry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
-const run = promisify(execFile);
 
 /** A GET whose path is sent byte for byte (fetch would normalise `..` away). */
 function rawGet(
@@ -129,7 +125,7 @@ describe('security defaults', () => {
   });
 
   test('the static console never serves a file outside its directory', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'agw-console-'));
+    const root = await tempDir('agw-console-');
     const consoleDirectory = join(root, 'web');
     await mkdir(join(consoleDirectory, 'assets'), { recursive: true });
     await writeFile(join(consoleDirectory, 'index.html'), '<!doctype html><title>console</title>');
@@ -247,24 +243,14 @@ describe('security defaults', () => {
 
   test('a fresh data directory holds files 0600 and directories 0700 after add and serve', async () => {
     const fake = await createFakeGoogle({ port: 0 });
-    const parent = await mkdtemp(join(tmpdir(), 'agw-modes-'));
+    const parent = await tempDir('agw-modes-');
     const dataDir = join(parent, 'fresh');
     try {
       fake.control.addAccount({ email: 'modes@example.com', refreshToken: '1//modes-token' });
-      const environment = {
-        AGW_UPSTREAM_ENDPOINTS: fake.urls.v1internal,
-        AGW_OAUTH_TOKEN_URL: fake.urls.tokenUrl,
-        AGW_USERINFO_URL: fake.urls.userinfoUrl,
-        AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-        AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
-      };
-      await run(
-        process.execPath,
-        [agwEntry, '--data-dir', dataDir, 'accounts', 'add', '--refresh-token', '1//modes-token'],
-        {
-          env: { ...process.env, ...environment },
-        },
-      );
+      await runCli(['--data-dir', dataDir, 'accounts', 'add', '--refresh-token', '1//modes-token'], {
+        env: fakeEnvironment(fake),
+        mustSucceed: true,
+      });
       const harness = await startHarness({ fake, dataDir });
       try {
         const answer = await send(harness.url, harness.headers, clientCall('openai', 'hello', false));

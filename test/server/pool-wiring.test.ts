@@ -3,12 +3,10 @@
  * replaced (a second gateway rotated it, the user re-added the account) must not disable the account.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { poolStorageFrom } from '../../src/server/pool-wiring.ts';
 import { openAccountStore } from '../../src/store/account-store.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const token = (refresh: string) => ({
   access_token: 'ya29.x',
@@ -18,7 +16,7 @@ const token = (refresh: string) => ({
 });
 
 test('disable applies only while the file still holds the refresh token that was refused', async () => {
-  const store = openAccountStore(await mkdtemp(join(tmpdir(), 'agw-wiring-')));
+  const store = openAccountStore(await tempDir('agw-wiring-'));
   const { account } = await store.upsert({ email: 'shared@example.com', token: token('1//old-token') });
   let replaced = 0;
   const storage = poolStorageFrom(store, Date.now, () => {

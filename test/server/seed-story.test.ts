@@ -2,17 +2,11 @@
  * The seed story (shared/reference/seed-invalid-grant.md) over HTTP, against the real gateway and the fake Google.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { eventually, startHarness } from '../harness/gateway-harness.ts';
-
-const agwEntry = fileURLToPath(new URL('../../bin/agw.js', import.meta.url));
-// Asynchronous on purpose: the fake Google runs in this process and must keep answering the CLI.
-const run = promisify(execFile);
+import { runCli } from '../support/run-cli.ts';
 
 async function chat(url: string, headers: Record<string, string>, text: string) {
   const response = await fetch(`${url}/v1/chat/completions`, {
@@ -79,10 +73,9 @@ test('invalid_grant disables the account persistently, requests keep succeeding,
       refreshToken: '1//fresh-token-bbbb',
       tier: 'ULTRA',
     });
-    const added = await run(
-      process.execPath,
-      [agwEntry, '--data-dir', harness.dataDir, 'accounts', 'add', '--refresh-token', '1//fresh-token-bbbb'],
-      { encoding: 'utf8', env: { ...process.env, ...harness.environment } },
+    const added = await runCli(
+      ['--data-dir', harness.dataDir, 'accounts', 'add', '--refresh-token', '1//fresh-token-bbbb'],
+      { env: harness.environment, mustSucceed: true },
     );
     assert.match(added.stdout, /revoked@example\.com: re-enabled/);
     const reenabled = JSON.parse(await readFile(join(harness.dataDir, 'accounts', `${revoked.id}.json`), 'utf8'));
@@ -95,7 +88,7 @@ test('invalid_grant disables the account persistently, requests keep succeeding,
       async () => {
         const status = await fetch(`${harness.url}/api/pool`, { headers: harness.headers });
         const pool = (await status.json()) as { accounts: Array<{ id: string; state: string }> };
-        return pool.accounts.find((account) => account.id === revoked.id && account.state === 'usable');
+        return pool.accounts.find((account) => account.id === revoked.id && account.state === 'active');
       },
       3000,
       're-enabled account usable in the pool',

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
 import { openAccountStore } from '../../src/store/account-store.ts';
-import { defaultDataDir } from '../../src/store/data-dir.ts';
 import { fakeClock, makeDataDir, sequentialIds, token } from './helpers.ts';
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
@@ -17,10 +15,6 @@ function isGatewayError(code: string): (error: unknown) => boolean {
 }
 
 describe('account store', () => {
-  test('defaultDataDir is ~/.antigravity_tools', () => {
-    assert.equal(defaultDataDir(), join(homedir(), '.antigravity_tools'));
-  });
-
   test('upsert adds a new account with a UUID v4 id, times from the clock, index entry and current account', async () => {
     const dataDir = await makeDataDir();
     const clock = fakeClock();

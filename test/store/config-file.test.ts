@@ -3,7 +3,6 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
-import { removeSqliteDatabase } from '../../src/store/atomic-file.ts';
 import { readConfigFile, updateConfigFile } from '../../src/store/config-file.ts';
 import { makeDataDir } from './helpers.ts';
 
@@ -50,15 +49,4 @@ test('concurrent updates in one process are serialised: no increment is lost', a
     ),
   );
   assert.equal((await readConfigFile(dataDir)).raw?.['counter'], 25);
-});
-
-test('removeSqliteDatabase deletes the database with its WAL, SHM and journal siblings', async () => {
-  const dataDir = await makeDataDir();
-  const database = join(dataDir, 'agw.db');
-  for (const suffix of ['', '-wal', '-shm', '-journal']) await writeFile(`${database}${suffix}`, 'x');
-  await writeFile(join(dataDir, 'other.db'), 'x');
-  await removeSqliteDatabase(database);
-  const { readdir } = await import('node:fs/promises');
-  assert.deepEqual(await readdir(dataDir), ['other.db']);
-  await removeSqliteDatabase(database);
 });

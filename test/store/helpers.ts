@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TokenInput } from '../../src/store/account-store.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export async function makeDataDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'agw-store-'));
+  return tempDir('agw-store-');
 }
 
 export function token(access: string, refresh: string, extra: Partial<TokenInput> = {}): TokenInput {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openAccountStore } from '../../src/store/account-store.ts';
 import { journalRotation, replayTokenJournal, tokenJournalName } from '../../src/store/token-journal.ts';
 import { silentLogger } from '../../src/telemetry/log-port.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const token = (refresh: string) => ({
   access_token: 'ya29.a',
@@ -15,7 +15,7 @@ const token = (refresh: string) => ({
 });
 
 test('replay applies a rotation that never reached the account file, skips stale ones, ignores a torn line', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'agw-journal-'));
+  const dataDir = await tempDir('agw-journal-');
   const store = openAccountStore(dataDir);
   const { account: alpha } = await store.upsert({ email: 'alpha@example.com', token: token('1//alpha-old') });
   const { account: beta } = await store.upsert({ email: 'beta@example.com', token: token('1//beta-current') });

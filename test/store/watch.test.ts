@@ -84,6 +84,37 @@ describe('watching the data directory', () => {
     assert.deepEqual(changes, []);
   });
 
+  test('a write after a quiet spell is announced at once, not at the end of the debounce window', async () => {
+    const dataDir = await makeDataDir();
+    const store = openAccountStore(dataDir);
+    const first = await store.upsert({ email: 'a@x.com', token: token('a', 'r') });
+    const second = await store.upsert({ email: 'b@x.com', token: token('b', 'rb') });
+    const { watchDataDirectory } = await import('../../src/store/data-dir-watcher.ts');
+    const { silentLogger } = await import('../../src/telemetry/log-port.ts');
+    const seen: Array<string[] | 'all'> = [];
+    const stop = watchDataDirectory({
+      dataDir,
+      subdirectories: ['accounts'],
+      classify: (path) => /^accounts\/(.+)\.json$/.exec(path)?.[1],
+      listener: (changed) => seen.push(changed),
+      // A window far longer than the test: an announcement can only come from the settle delay.
+      debounceMs: 600_000,
+      // Long enough to take in both writes below as one announcement.
+      settleMs: 1_000,
+      pollMs: 600_000,
+      logger: silentLogger,
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await store.proxyDisable(first.account.id);
+      await store.proxyDisable(second.account.id);
+      await waitFor(() => seen.length > 0, 10_000, 'the first announcement');
+      assert.deepEqual(seen, [[first.account.id, second.account.id].sort()]);
+    } finally {
+      stop();
+    }
+  });
+
   test('watchConfigFile announces a change of gui_config.json', async () => {
     const dataDir = await makeDataDir();
     let calls = 0;

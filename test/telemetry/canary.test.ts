@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { createMetrics } from '../../src/telemetry/metrics.ts';
 import { createSecretRegistry, redactValue, registerSecret, scrubText } from '../../src/telemetry/redaction.ts';
 import { openRequestLog } from '../../src/telemetry/request-log.ts';
+import { tempDirSync } from '../support/temp-dir.ts';
 
 /** Planted secrets: if either shows up in any output below, redaction has a hole. */
 const refreshCanary = '1//canary-refresh-token-7f3a';
@@ -26,7 +26,7 @@ const headers = { authorization: `Bearer ${apiKeyCanary}`, 'x-api-key': apiKeyCa
 
 describe('canaries', () => {
   test('logger: fields, header objects, nested accounts, errors, message text, bindings, file and stdout', () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'agw-canary-'));
+    const directory = tempDirSync('agw-canary-');
     const stdout: string[] = [];
     for (const pretty of [false, true]) {
       const logger = createLogger({
@@ -56,7 +56,7 @@ describe('canaries', () => {
   });
 
   test('request log rows', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agw-canary-')), 'agw.db');
+    const file = path.join(tempDirSync('agw-canary-'), 'agw.db');
     const log = openRequestLog({ path: file, batch: { intervalMs: 0 } });
     log.record({
       protocol: 'gemini',

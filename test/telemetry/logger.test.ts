@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { applyRetention, openDailyFile, parseLogFileName } from '../../src/telemetry/log-files.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { createSecretRegistry } from '../../src/telemetry/redaction.ts';
+import { tempDirSync } from '../support/temp-dir.ts';
 
 const refreshCanary = '1//canary-refresh-token-7f3a';
 const apiKeyCanary = 'sk-canary-api-key-91b2';
 
 function temporaryDirectory(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'agw-telemetry-'));
+  return tempDirSync('agw-telemetry-');
 }
 
 function touch(directory: string, name: string, bytes = 10): void {

@@ -116,6 +116,13 @@ describe('scrubText', () => {
     assert.ok(scrubbed.includes('&alt=sse'));
   });
 
+  test('catches ID tokens (JWTs) and OAuth client secrets, which the pool used to scrub with its own copy', () => {
+    const idToken = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXBhcnQ';
+    const clientSecret = 'GOCSPX-abcdefghijklmnop';
+    const scrubbed = scrubText(`refresh failed: id_token ${idToken} client ${clientSecret}`, []);
+    assert.equal(scrubbed, `refresh failed: id_token ${redactionMask} client ${redactionMask}`);
+  });
+
   test('ordinary text is left as it is', () => {
     const text = 'Token 刷新失败 (a@x.com): invalid_grant，尝试下一个账号 http://127.0.0.1:8045/v1/chat';
     assert.equal(scrubText(text, ['unrelated-secret']), text);

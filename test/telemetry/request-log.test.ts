@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
@@ -11,13 +10,14 @@ import {
   type RequestLogEntry,
   type RequestLogOptions,
 } from '../../src/telemetry/request-log.ts';
+import { tempDirSync } from '../support/temp-dir.ts';
 
 const dayMs = 86_400_000;
 const hourMs = 3_600_000;
 const start = Date.parse('2026-11-22T10:00:00Z');
 
 function databasePath(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agw-request-log-')), 'agw.db');
+  return path.join(tempDirSync('agw-request-log-'), 'agw.db');
 }
 
 function open(file: string, clock: { now: number }, overrides: Partial<RequestLogOptions> = {}) {
@@ -329,7 +329,7 @@ describe('request log', () => {
   });
 
   test('an unopenable path gives a disabled log and one error line, not a crash', () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'agw-request-log-'));
+    const directory = tempDirSync('agw-request-log-');
     const logger = createRecordingLogger();
     const log = openRequestLogOrDisabled({ path: path.join(directory, 'missing', 'deeper', 'agw.db'), logger });
     assert.equal(log.disabled, true);

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
 import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.ts';
 import type { UpstreamSettings } from '../../src/upstream/settings.ts';
-
-interface TestServer {
-  base: string;
-  requests: { path: string; headers: IncomingMessage['headers']; body: string; remotePort: number | undefined }[];
-  connections: number;
-  close(): Promise<void>;
-}
+import { type RawHandler, refusedPort, startServer, type TestServer } from '../support/http-server.ts';
+import { anyRejection } from '../support/rejection.ts';
 
 const servers: TestServer[] = [];
 const clients: UpstreamClient[] = [];
@@ -20,40 +14,11 @@ after(async () => {
   for (const server of servers) await server.close();
 });
 
-/** A loopback server whose handler gets the raw request/response (for streaming, stalling, observing closes). */
-async function startServer(
-  handler: (request: IncomingMessage, response: ServerResponse, body: string) => void,
-): Promise<TestServer> {
-  const sockets = new Set<Socket>();
-  const record: TestServer = { base: '', requests: [], connections: 0, close: async () => undefined };
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      record.requests.push({
-        path: request.url ?? '',
-        headers: request.headers,
-        body,
-        remotePort: request.socket.remotePort,
-      });
-      handler(request, response, body);
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    record.connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  record.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1internal`;
-  record.close = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  servers.push(record);
-  return record;
+/** A loopback server standing in for one v1internal base (`base`), recorded and closed after the tests. */
+async function upstreamServer(handler: RawHandler): Promise<TestServer & { base: string }> {
+  const server = await startServer(handler);
+  servers.push(server);
+  return Object.assign(server, { base: `${server.url}/v1internal` });
 }
 
 function answer(status: number, text = '{}'): (request: IncomingMessage, response: ServerResponse) => void {
@@ -64,11 +29,7 @@ function answer(status: number, text = '{}'): (request: IncomingMessage, respons
 }
 
 async function refusedBase(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/v1internal`;
+  return `http://127.0.0.1:${await refusedPort()}/v1internal`;
 }
 
 function client(endpoints: string[], overrides: Partial<UpstreamSettings> = {}): UpstreamClient {
@@ -90,15 +51,6 @@ function client(endpoints: string[], overrides: Partial<UpstreamSettings> = {}):
 
 const baseCall = { method: 'streamGenerateContent', query: 'alt=sse', accessToken: 'ya29.secret', body: { a: 1 } };
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
 async function drain(body: AsyncIterable<Uint8Array>): Promise<string> {
   let text = '';
   for await (const chunk of body) text += Buffer.from(chunk).toString('utf8');
@@ -108,24 +60,24 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<string> {
 describe('endpoint fallback', () => {
   test('refused, 404 and 503 move on to the next endpoint, in order', async () => {
     const refused = await refusedBase();
-    const notFound = await startServer(answer(404));
-    const broken = await startServer(answer(503));
-    const healthy = await startServer(answer(200, '{"ok":true}'));
-    const later = await startServer(answer(200));
+    const notFound = await upstreamServer(answer(404));
+    const broken = await upstreamServer(answer(503));
+    const healthy = await upstreamServer(answer(200, '{"ok":true}'));
+    const later = await upstreamServer(answer(200));
     const response = await client([refused, notFound.base, broken.base, healthy.base, later.base]).call(baseCall);
     assert.equal(response.status, 200);
     assert.equal(response.endpoint, healthy.base);
     assert.equal(await response.text(), '{"ok":true}');
     assert.deepEqual(
-      [notFound.requests.length, broken.requests.length, healthy.requests.length, later.requests.length],
+      [notFound.calls.length, broken.calls.length, healthy.calls.length, later.calls.length],
       [1, 1, 1, 0],
     );
-    assert.equal(healthy.requests[0]!.path, '/v1internal:streamGenerateContent?alt=sse');
+    assert.equal(healthy.calls[0]!.path, '/v1internal:streamGenerateContent?alt=sse');
   });
 
   test('408 also falls back', async () => {
-    const slow = await startServer(answer(408));
-    const healthy = await startServer(answer(200));
+    const slow = await upstreamServer(answer(408));
+    const healthy = await upstreamServer(answer(200));
     const response = await client([slow.base, healthy.base]).call(baseCall);
     assert.equal(response.endpoint, healthy.base);
     await response.text();
@@ -133,27 +85,27 @@ describe('endpoint fallback', () => {
 
   test('429 and other 4xx are returned as they are, without trying further', async () => {
     for (const status of [429, 400, 403]) {
-      const first = await startServer(answer(status, `{"error":${status}}`));
-      const second = await startServer(answer(200));
+      const first = await upstreamServer(answer(status, `{"error":${status}}`));
+      const second = await upstreamServer(answer(200));
       const response = await client([first.base, second.base]).call(baseCall);
       assert.equal(response.status, status);
       assert.equal(await response.text(), `{"error":${status}}`);
-      assert.equal(second.requests.length, 0);
+      assert.equal(second.calls.length, 0);
     }
   });
 
   test('the last endpoint answer is returned even when it is a 5xx', async () => {
-    const first = await startServer(answer(500));
-    const last = await startServer(answer(503, 'down'));
+    const first = await upstreamServer(answer(500));
+    const last = await upstreamServer(answer(503, 'down'));
     const response = await client([first.base, last.base]).call(baseCall);
     assert.equal(response.status, 503);
     assert.equal(await response.text(), 'down');
   });
 
   test('when the last endpoint is unreachable, the error carries every attempt', async () => {
-    const broken = await startServer(answer(503));
+    const broken = await upstreamServer(answer(503));
     const refused = await refusedBase();
-    const error = await rejection(client([broken.base, refused]).call(baseCall));
+    const error = await anyRejection(client([broken.base, refused]).call(baseCall));
     assert.ok(GatewayError.is(error));
     assert.equal(error.code, 'AGW_UPSTREAM_UNREACHABLE');
     assert.equal(error.upstreamStatus, 503);
@@ -168,12 +120,12 @@ describe('endpoint fallback', () => {
 
 describe('headers', () => {
   test('sends the §2.3 headers, the project and the Claude beta', async () => {
-    const server = await startServer(answer(200));
+    const server = await upstreamServer(answer(200));
     const upstream = client([server.base], { userAgent: 'Antigravity/9.9.9 test', clientVersion: '9.9.9' });
     await (await upstream.call({ ...baseCall, projectId: 'proj-1', model: 'claude-sonnet-4-5' })).text();
     await (await upstream.call({ ...baseCall, projectId: 'test-project', model: 'gemini-3-flash' })).text();
     await (await upstream.call({ ...baseCall, projectId: '', model: 'claude-x', anthropicBeta: 'other-beta' })).text();
-    const [first, second, third] = server.requests;
+    const [first, second, third] = server.calls;
     assert.equal(first!.headers.authorization, 'Bearer ya29.secret');
     assert.equal(first!.headers['content-type'], 'application/json');
     assert.equal(first!.headers['user-agent'], 'Antigravity/9.9.9 test');
@@ -189,7 +141,7 @@ describe('headers', () => {
   });
 
   test('response headers are flattened to lower-case strings', async () => {
-    const server = await startServer((_request, response) => {
+    const server = await upstreamServer((_request, response) => {
       response.setHeader('X-Multi', ['a', 'b']);
       response.writeHead(200, { 'Content-Type': 'text/event-stream' });
       response.end();
@@ -203,21 +155,21 @@ describe('headers', () => {
 
 describe('timeouts and cancellation', () => {
   test('no response headers in time is AGW_UPSTREAM_TIMEOUT', async () => {
-    const stalled = await startServer(() => undefined);
-    const error = await rejection(client([stalled.base], { headersTimeoutMs: 100 }).call(baseCall));
+    const stalled = await upstreamServer(() => undefined);
+    const error = await anyRejection(client([stalled.base], { headersTimeoutMs: 100 }).call(baseCall));
     assert.ok(GatewayError.is(error));
     assert.equal(error.code, 'AGW_UPSTREAM_TIMEOUT');
     assert.deepEqual(error.details?.['attempts'], [{ endpoint: stalled.base, error: 'timeout' }]);
   });
 
   test('a gap between chunks longer than the chunk-gap budget is AGW_UPSTREAM_TIMEOUT', async () => {
-    const server = await startServer((_request, response) => {
+    const server = await upstreamServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write('data: {"first":true}\n\n');
     });
     const response = await client([server.base], { chunkGapTimeoutMs: 150 }).call(baseCall);
     const received: string[] = [];
-    const error = await rejection(
+    const error = await anyRejection(
       (async () => {
         for await (const chunk of response.body) received.push(Buffer.from(chunk).toString('utf8'));
       })(),
@@ -229,7 +181,7 @@ describe('timeouts and cancellation', () => {
   });
 
   test('the total budget cuts a stream that keeps trickling', async () => {
-    const server = await startServer((_request, response) => {
+    const server = await upstreamServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       let sent = 0;
       const interval = setInterval(() => {
@@ -244,7 +196,7 @@ describe('timeouts and cancellation', () => {
       response.on('close', () => clearInterval(interval));
     });
     const response = await client([server.base], { totalTimeoutMs: 200, chunkGapTimeoutMs: 5_000 }).call(baseCall);
-    const error = await rejection(drain(response.body));
+    const error = await anyRejection(drain(response.body));
     assert.ok(GatewayError.is(error));
     assert.equal(error.code, 'AGW_UPSTREAM_TIMEOUT');
     assert.equal(error.details?.['phase'], 'total');
@@ -255,7 +207,7 @@ describe('timeouts and cancellation', () => {
     const closed = new Promise<void>((resolve) => {
       socketClosed = resolve;
     });
-    const server = await startServer((request, response) => {
+    const server = await upstreamServer((request, response) => {
       request.socket.on('close', () => socketClosed());
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write('data: 1\n\n');
@@ -263,7 +215,7 @@ describe('timeouts and cancellation', () => {
     const controller = new AbortController();
     const response = await client([server.base]).call({ ...baseCall, signal: controller.signal });
     const reason = new Error('client went away');
-    const error = await rejection(
+    const error = await anyRejection(
       (async () => {
         for await (const _chunk of response.body) controller.abort(reason);
       })(),
@@ -281,7 +233,7 @@ describe('timeouts and cancellation', () => {
     const arrived = new Promise<void>((resolve) => {
       received = resolve;
     });
-    const server = await startServer((request) => {
+    const server = await upstreamServer((request) => {
       request.socket.on('close', () => socketClosed());
       received();
     });
@@ -289,7 +241,7 @@ describe('timeouts and cancellation', () => {
     const pending = client([server.base]).call({ ...baseCall, signal: controller.signal });
     await arrived;
     controller.abort(new Error('gone'));
-    const error = await rejection(pending);
+    const error = await anyRejection(pending);
     assert.equal((error as Error).message, 'gone');
     await closed;
   });
@@ -299,7 +251,7 @@ describe('timeouts and cancellation', () => {
     const closed = new Promise<void>((resolve) => {
       socketClosed = resolve;
     });
-    const server = await startServer((request, response) => {
+    const server = await upstreamServer((request, response) => {
       request.socket.on('close', () => socketClosed());
       response.writeHead(200);
       response.write('data: 1\n\n');
@@ -312,7 +264,7 @@ describe('timeouts and cancellation', () => {
 
 describe('keep-alive', () => {
   test('sequential calls reuse one socket', async () => {
-    const server = await startServer(answer(200, '{"n":1}'));
+    const server = await upstreamServer(answer(200, '{"n":1}'));
     const upstream = client([server.base]);
     for (let index = 0; index < 3; index += 1) {
       const response = await upstream.call(baseCall);
@@ -321,20 +273,20 @@ describe('keep-alive', () => {
       // would open a second (also kept-alive) socket, so let the loop turn once as real traffic does.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    assert.equal(server.requests.length, 3);
+    assert.equal(server.calls.length, 3);
     assert.equal(server.connections, 1);
-    assert.equal(new Set(server.requests.map((request) => request.remotePort)).size, 1);
+    assert.equal(new Set(server.calls.map((request) => request.remotePort)).size, 1);
   });
 
   test('a discarded fallback answer does not cost a new connection on that endpoint', async () => {
-    const broken = await startServer(answer(503, 'x'.repeat(1000)));
-    const healthy = await startServer(answer(200));
+    const broken = await upstreamServer(answer(503, 'x'.repeat(1000)));
+    const healthy = await upstreamServer(answer(200));
     const upstream = client([broken.base, healthy.base]);
     for (let index = 0; index < 2; index += 1) {
       await (await upstream.call(baseCall)).text();
       await new Promise((resolve) => setImmediate(resolve));
     }
-    assert.equal(broken.requests.length, 2);
+    assert.equal(broken.calls.length, 2);
     assert.equal(broken.connections, 1);
   });
 });

@@ -2,37 +2,37 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { accountView, quotaSummary } from '../../accounts/account-view.ts';
+import { judgeAccount } from '../../accounts/judge-account.ts';
+import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
 import { loadConfig } from '../../config/load.ts';
 import { GatewayError, toGatewayError } from '../../errors/catalogue.ts';
-import { createGoogleClients } from '../../google/clients.ts';
+import { createGoogleClients, type GoogleClients } from '../../google/clients.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
 import { tokensFromText } from '../../google/import-tokens.ts';
 import { completeFromPastedRedirect, startLoopbackLogin } from '../../google/login-flow.ts';
 import type { Account } from '../../store/account-schema.ts';
-import { quotaSummary, storedAccountStatus } from '../../store/account-status.ts';
 import { type AccountStore, openAccountStore } from '../../store/account-store.ts';
-import { accountView } from '../../store/account-view.ts';
 import { maskSecret } from '../../telemetry/redaction.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { registerQuotaCommand } from './quota.ts';
-
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 function formatTime(unixSeconds: number | null | undefined): string {
   return unixSeconds ? new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z') : '';
 }
 
 /**
- * The account as `--json` output shows it: the admin API's AccountView (no live pool state here), plus the
- * stored reason, project and token expiry a CLI user asks about.
+ * The account as `--json` output shows it: the admin API's AccountView (the file alone: no live pool state here),
+ * plus the reason, project and token expiry a CLI user asks about.
  */
-export function publicAccount(account: Account): Record<string, unknown> {
-  const status = storedAccountStatus(account, nowSeconds());
+export function publicAccount(account: Account, config: GatewayConfig): Record<string, unknown> {
+  const protection = quotaProtectionFrom(config);
+  const nowMs = Date.now();
   return {
-    ...accountView(account, undefined, Date.now()),
-    reason: status.reason ?? null,
+    ...accountView(account, undefined, { nowMs, protection }),
+    reason: judgeAccount(account, protection, nowMs).reason ?? null,
     project_id: account.token.project_id ?? null,
     access_token_expires_at: formatTime(account.token.expiry_timestamp),
   };
@@ -41,6 +41,16 @@ export function publicAccount(account: Account): Record<string, unknown> {
 async function context(globals: GlobalOptions): Promise<{ config: GatewayConfig; store: AccountStore }> {
   const config = await loadConfig(globals);
   return { config, store: openAccountStore(config.dataDir) };
+}
+
+/** Runs `work` with Google clients and closes their agents afterwards, so the command exits at once. */
+async function withGoogle<T>(config: GatewayConfig, work: (google: GoogleClients) => Promise<T>): Promise<T> {
+  const google = createGoogleClients(config);
+  try {
+    return await work(google);
+  } finally {
+    await google.close();
+  }
 }
 
 async function readStandardInput(): Promise<string> {
@@ -67,6 +77,39 @@ export async function tokensFromImportSource(path: string): Promise<string[]> {
   return tokensFromText(await readFile(path, 'utf8'));
 }
 
+/** The loopback sign-in, then the enrolment of the account it produced. */
+async function signIn(
+  google: GoogleClients,
+  store: AccountStore,
+  options: { browser: boolean; timeout: string },
+): Promise<void> {
+  const login = await startLoopbackLogin({
+    settings: google.settings,
+    timeoutMs: Number(options.timeout) * 1000,
+    oauth: google.oauth,
+  });
+  printLine('Open this URL in a browser and sign in with the Google account to add:');
+  printLine(login.url);
+  let tokens: Awaited<typeof login.result>;
+  if (options.browser) {
+    printLine(`Waiting for the sign-in (callback on ${login.redirectUri}) …`);
+    tokens = await login.result;
+  } else {
+    const reader = createInterface({ input: process.stdin, output: process.stderr });
+    const pasted = await reader.question('After signing in, paste the URL the browser was sent to: ');
+    reader.close();
+    try {
+      tokens = await completeFromPastedRedirect(pasted.trim(), login);
+    } catch (error) {
+      // Nobody is asked again: stop the loopback listener so the command ends now, not at the timeout.
+      login.cancel();
+      throw error;
+    }
+  }
+  const enrolled = await enrollAccount(tokens.refreshToken, google, store);
+  printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
+}
+
 export function registerAccountCommands(program: Command, globals: () => GlobalOptions): void {
   const accounts = program.command('accounts').description('manage the pool of Google accounts');
   registerQuotaCommand(accounts, globals);
@@ -76,12 +119,12 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .description('every account with its state (active, disabled, proxy-disabled, …), reason and quota')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { store } = await context(globals());
+      const { config, store } = await context(globals());
       const { accounts: list, problems } = await store.list();
       for (const problem of problems)
         process.stderr.write(`warning: ${problem.file}: ${problem.message} (skipped, left as it is)\n`);
       if (options.json) {
-        printJson(list.map(publicAccount));
+        printJson(list.map((account) => publicAccount(account, config)));
         return;
       }
       if (list.length === 0) {
@@ -91,15 +134,17 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       printTable(
         ['EMAIL', 'STATE', 'REASON', 'SINCE', 'QUOTA'],
         list.map((account) => {
-          const status = storedAccountStatus(account, nowSeconds());
+          const protection = quotaProtectionFrom(config);
+          const judgement = judgeAccount(account, protection, Date.now());
+          const protectedModels = protection.enabled ? [...judgement.protectedModels].sort() : [];
           const reason =
-            status.reason ??
-            (status.protectedModels.length > 0 ? `quota-protected: ${status.protectedModels.join(', ')}` : '');
+            judgement.reason ?? (protectedModels.length > 0 ? `quota-protected: ${protectedModels.join(', ')}` : '');
+          const moment = judgement.sinceMs ?? judgement.untilMs;
           return [
             account.email,
-            status.state,
+            judgement.state,
             reason.length > 60 ? `${reason.slice(0, 57)}...` : reason,
-            formatTime(status.since ?? status.until),
+            formatTime(moment === undefined ? undefined : Math.floor(moment / 1000)),
             quotaSummary(account),
           ];
         }),
@@ -112,8 +157,8 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .argument('<account>', 'id or email')
     .option('--json', 'print JSON')
     .action(async (idOrEmail: string, options: { json?: boolean }) => {
-      const { store } = await context(globals());
-      const view = publicAccount(await store.get(idOrEmail));
+      const { config, store } = await context(globals());
+      const view = publicAccount(await store.get(idOrEmail), config);
       if (options.json) printJson(view);
       else
         for (const [key, value] of Object.entries(view))
@@ -129,8 +174,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .action(async (options: { refreshToken: string }) => {
       const { config, store } = await context(globals());
       const token = options.refreshToken === '-' ? await readStandardInput() : options.refreshToken;
-      const google = createGoogleClients(config);
-      const enrolled = await enrollAccount(token, google, store);
+      const enrolled = await withGoogle(config, (google) => enrollAccount(token, google, store));
       printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
     });
 
@@ -141,32 +185,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .option('--timeout <seconds>', 'how long to wait for the sign-in', '300')
     .action(async (options: { browser: boolean; timeout: string }) => {
       const { config, store } = await context(globals());
-      const google = createGoogleClients(config);
-      const login = await startLoopbackLogin({
-        settings: google.settings,
-        timeoutMs: Number(options.timeout) * 1000,
-        oauth: google.oauth,
-      });
-      printLine('Open this URL in a browser and sign in with the Google account to add:');
-      printLine(login.url);
-      let tokens: Awaited<typeof login.result>;
-      if (options.browser) {
-        printLine(`Waiting for the sign-in (callback on ${login.redirectUri}) …`);
-        tokens = await login.result;
-      } else {
-        const reader = createInterface({ input: process.stdin, output: process.stderr });
-        const pasted = await reader.question('After signing in, paste the URL the browser was sent to: ');
-        reader.close();
-        try {
-          tokens = await completeFromPastedRedirect(pasted.trim(), login);
-        } catch (error) {
-          // Nobody is asked again: stop the loopback listener so the command ends now, not at the timeout.
-          login.cancel();
-          throw error;
-        }
-      }
-      const enrolled = await enrollAccount(tokens.refreshToken, google, store);
-      printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
+      await withGoogle(config, (google) => signIn(google, store, options));
     });
 
   accounts
@@ -179,19 +198,20 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       const { config, store } = await context(globals());
       const tokens = await tokensFromImportSource(source);
       if (tokens.length === 0) throw new GatewayError('AGW_INVALID_REQUEST', `no refresh tokens found in ${source}`);
-      const google = createGoogleClients(config);
       const counts = { added: 0, updated: 0, 're-enabled': 0, failed: 0 };
-      for (const [index, token] of tokens.entries()) {
-        const prefix = `[${index + 1}/${tokens.length}] ${maskSecret(token)}`;
-        try {
-          const enrolled = await enrollAccount(token, google, store);
-          counts[enrolled.outcome] += 1;
-          printLine(`${prefix} ${describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError)}`);
-        } catch (error) {
-          counts.failed += 1;
-          printLine(`${prefix} failed: ${toGatewayError(error).message}`);
+      await withGoogle(config, async (google) => {
+        for (const [index, token] of tokens.entries()) {
+          const prefix = `[${index + 1}/${tokens.length}] ${maskSecret(token)}`;
+          try {
+            const enrolled = await enrollAccount(token, google, store);
+            counts[enrolled.outcome] += 1;
+            printLine(`${prefix} ${describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError)}`);
+          } catch (error) {
+            counts.failed += 1;
+            printLine(`${prefix} failed: ${toGatewayError(error).message}`);
+          }
         }
-      }
+      });
       printLine(
         `done: ${counts.added} added, ${counts.updated} updated, ${counts['re-enabled']} re-enabled, ${counts.failed} failed`,
       );

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { updateSettings } from '../../config/edit.ts';
-import { configFromObject, isInteractiveTerminal, readConfigObject } from '../../config/load.ts';
-import { createFakeGoogle } from '../../fake-google/index.ts';
+import { configFromObject, isInteractiveTerminal, logFormatOf, readConfigObject } from '../../config/load.ts';
+import { createFakeGoogle, fakeEnvironment } from '../../fake-google/index.ts';
 import { createGoogleClients } from '../../google/clients.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
 import { startGateway } from '../../server/runtime.ts';
@@ -41,14 +41,7 @@ export function registerDemoCommand(program: Command): void {
       const fake = await createFakeGoogle({ port: 0 });
       const dataDir = await mkdtemp(join(tmpdir(), 'agw-demo-'));
       const apiKey = `sk-demo-${randomBytes(8).toString('hex')}`;
-      const environment = {
-        AGW_UPSTREAM_ENDPOINTS: fake.urls.v1internal,
-        AGW_OAUTH_TOKEN_URL: fake.urls.tokenUrl,
-        AGW_OAUTH_AUTH_URL: fake.urls.authUrl,
-        AGW_USERINFO_URL: fake.urls.userinfoUrl,
-        AGW_OAUTH_CLIENT_ID: fake.client.clientId,
-        AGW_OAUTH_CLIENT_SECRET: fake.client.clientSecret,
-      };
+      const environment = fakeEnvironment(fake);
       await updateSettings(dataDir, { 'proxy.api_key': apiKey, 'proxy.auth_mode': 'strict', 'proxy.port': port });
       const config = configFromObject(dataDir, await readConfigObject(dataDir), {}, environment);
       const google = createGoogleClients(config);
@@ -69,7 +62,13 @@ export function registerDemoCommand(program: Command): void {
           fake.control.revokeRefreshToken(refreshToken);
         }
       }
-      const logger = createLogger({ level: 'info', pretty: isInteractiveTerminal() });
+      // The gateway builds (and closes) its own clients; these were only for seeding.
+      await google.close();
+      const logger = createLogger({
+        level: 'info',
+        pretty: logFormatOf(config) === 'pretty',
+        colour: isInteractiveTerminal(),
+      });
       const gateway = await startGateway({ config, logger, environment });
       const base = gateway.url;
       printLine('');

@@ -6,9 +6,10 @@ import { access, constants, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { judgeAccount } from '../../accounts/judge-account.ts';
+import { noQuotaProtection, quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import { loadConfig, resolveDataDir } from '../../config/load.ts';
 import { toGatewayError } from '../../errors/catalogue.ts';
-import { storedAccountStatus } from '../../store/account-status.ts';
 import { openAccountStore } from '../../store/account-store.ts';
 import { printJson, printLine } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -123,8 +124,10 @@ export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> 
 
   try {
     const { accounts, problems } = await openAccountStore(dataDir).list();
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const active = accounts.filter((account) => storedAccountStatus(account, nowSeconds).state === 'active').length;
+    const protection = config ? quotaProtectionFrom(config) : noQuotaProtection;
+    const active = accounts.filter(
+      (account) => judgeAccount(account, protection, Date.now()).state === 'active',
+    ).length;
     const disabled = accounts.filter((account) => account.disabled).length;
     checks.push({
       name: 'accounts',

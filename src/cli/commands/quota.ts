@@ -4,12 +4,12 @@
  * gateway also refreshes on its own schedule and notices the new files).
  */
 import type { Command } from 'commander';
+import { quotaView } from '../../accounts/account-view.ts';
 import { loadConfig } from '../../config/load.ts';
 import { createGoogleClients } from '../../google/clients.ts';
 import { createQuotaRefresher } from '../../server/quota-refresher.ts';
 import type { Account } from '../../store/account-schema.ts';
 import { openAccountStore } from '../../store/account-store.ts';
-import { quotaView } from '../../store/account-view.ts';
 import { silentLogger } from '../../telemetry/log-port.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -74,7 +74,7 @@ export function registerQuotaCommand(accounts: Command, globals: () => GlobalOpt
             return refreshed.accessToken;
           },
         });
-        const outcome = await refresher.refreshNow();
+        const outcome = await refresher.refreshNow().finally(() => google.close());
         const emails = new Map((await store.list()).accounts.map((account) => [account.id, account.email]));
         for (const error of outcome.errors)
           process.stderr.write(`warning: ${emails.get(error.accountId) ?? error.accountId}: ${error.message}\n`);

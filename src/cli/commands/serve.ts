@@ -3,7 +3,13 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ensureConfigFile } from '../../config/edit.ts';
-import { type CommandLineOverrides, isInteractiveTerminal, loadConfig, resolveDataDir } from '../../config/load.ts';
+import {
+  type CommandLineOverrides,
+  isInteractiveTerminal,
+  loadConfig,
+  logFormatOf,
+  resolveDataDir,
+} from '../../config/load.ts';
 import { GatewayError } from '../../errors/catalogue.ts';
 import { startGateway } from '../../server/runtime.ts';
 import { ensurePrivateDirectory } from '../../store/atomic-file.ts';
@@ -56,7 +62,8 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
       const config = await loadConfig(overrides);
       const logger = createLogger({
         level: config.logging.level as Parameters<typeof createLogger>[0]['level'],
-        pretty: isInteractiveTerminal(),
+        pretty: logFormatOf(config) === 'pretty',
+        colour: isInteractiveTerminal(),
         logDir: join(dataDir, 'logs'),
         retentionDays: config.logging.retentionDays,
         maxTotalBytes: config.logging.maxTotalBytes,

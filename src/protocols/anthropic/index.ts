@@ -22,6 +22,5 @@ export {
 } from './request-schema.ts';
 export { type AnthropicCanonicalRequest, type TranslationOptions, toCanonicalRequest } from './request-translator.ts';
 export { buildMessagesResponse, type MessagesResponse } from './response-builder.ts';
-export { sessionKeyFor } from './session-key.ts';
 export { createSignatureStore, type SignatureStore, type SignatureStoreOptions } from './signature-store.ts';
 export { createMessagesStreamEncoder, type MessagesStreamEncoder, sseFrame } from './stream-encoder.ts';

@@ -16,10 +16,10 @@ import type {
 } from '../canonical/types.ts';
 import { followForwarding, type ModelFamily, modelFamily, resolveModel } from '../models.ts';
 import { sanitizeToolSchema } from '../schema-sanitizer.ts';
+import { deriveSessionKey } from '../session-key.ts';
 import { type BackgroundTaskKind, detectBackgroundTask } from './background-task.ts';
 import { mapMessages } from './content-mapper.ts';
 import type { AnthropicMessage, MessagesRequest, ToolChoice, ToolDefinition } from './request-schema.ts';
-import { sessionKeyFor } from './session-key.ts';
 import type { SignatureStore } from './signature-store.ts';
 
 /** Budget used when a client enables thinking without `budget_tokens` (Anthropic requires it; some clients omit it). */
@@ -37,6 +37,8 @@ export interface TranslationOptions {
   accountId?: string;
   /** When set, detected background tasks (titles, summaries, …) go to this upstream model without thinking or tools. */
   backgroundTaskModel?: string;
+  /** The client's `x-session-id` header; wins over `metadata.user_id`. */
+  sessionHeader?: string;
 }
 
 export type ThinkingDisabledReason = 'background-task' | 'unsigned-tool-turn';
@@ -62,7 +64,10 @@ export function toCanonicalRequest(original: MessagesRequest, options: Translati
       : resolveModel(request.model, { customMapping: options.customMapping, forwarding: options.modelForwarding ?? {} })
           .upstreamModel;
   const family = modelFamily(upstreamModel);
-  const sessionKey = sessionKeyFor(request.metadata?.user_id ?? undefined, firstUserText(request.messages));
+  const sessionKey = deriveSessionKey({
+    explicit: options.sessionHeader ?? request.metadata?.user_id ?? undefined,
+    texts: userTexts(request.messages),
+  });
   const askedForThinking = request.thinking !== undefined && request.thinking.type !== 'disabled';
   let thinkingEnabled = askedForThinking && backgroundTask === undefined;
   let thinkingDisabledReason: ThinkingDisabledReason | undefined =
@@ -233,15 +238,11 @@ function systemTexts(system: MessagesRequest['system']): string[] {
   return texts.filter((text) => text.trim() !== '');
 }
 
-function firstUserText(messages: readonly AnthropicMessage[]): string {
-  for (const message of messages) {
-    if (message.role !== 'user') continue;
-    const texts =
-      typeof message.content === 'string'
-        ? [message.content]
-        : message.content.flatMap((block) => (block.type === 'text' ? [block.text] : []));
-    const text = texts.find((candidate) => candidate.trim() !== '' && !candidate.includes('<system-reminder>'));
-    if (text !== undefined) return text;
-  }
-  return '';
+/** The user texts of the conversation, oldest first (the session key is derived from them). */
+function userTexts(messages: readonly AnthropicMessage[]): string[] {
+  return messages.flatMap((message) => {
+    if (message.role !== 'user') return [];
+    if (typeof message.content === 'string') return [message.content];
+    return message.content.flatMap((block) => (block.type === 'text' ? [block.text] : []));
+  });
 }

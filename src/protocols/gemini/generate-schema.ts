@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { GatewayError } from '../../errors/catalogue.ts';
-import type { GeminiRequest } from '../canonical/types.ts';
 import { describeIssues } from '../openai/chat-schema.ts';
 
 const part = z.looseObject({
@@ -66,9 +65,4 @@ export function parseGenerateRequest(body: unknown): GenerateRequest {
     throw new GatewayError('AGW_INVALID_REQUEST', `Invalid request: ${describeIssues(result.error.issues)}`);
   }
   return result.data;
-}
-
-/** The validated body typed as the Gemini request it is. */
-export function asGeminiRequest(body: GenerateRequest): GeminiRequest {
-  return body as GeminiRequest;
 }

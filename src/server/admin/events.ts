@@ -5,7 +5,9 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { accountView, quotaView } from '../../store/account-view.ts';
+import type { AccountView } from '../../accounts/account-state.ts';
+import { accountView } from '../../accounts/account-view.ts';
+import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import type { GatewayServices } from '../services.ts';
 
 export function registerAdminEvents(app: FastifyInstance, services: GatewayServices): void {
@@ -23,12 +25,15 @@ export function registerAdminEvents(app: FastifyInstance, services: GatewayServi
       // (several accounts changed, or one was removed) tells it to refetch the list.
       void currentView(event.accountId).then((view) => write('account', view ?? { id: '*' }));
     });
-    const currentView = async (accountId: string): Promise<Record<string, unknown> | undefined> => {
+    const currentView = async (accountId: string): Promise<AccountView | undefined> => {
       if (accountId === '*') return undefined;
       try {
         const account = await services.store.get(accountId);
         const live = services.pool.status().find((status) => status.id === account.id);
-        return accountView(account, live, services.now());
+        return accountView(account, live, {
+          nowMs: services.now(),
+          protection: quotaProtectionFrom(services.config()),
+        });
       } catch {
         return undefined;
       }

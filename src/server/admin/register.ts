@@ -5,6 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { accountView, quotaView } from '../../accounts/account-view.ts';
+import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import { generateApiKey, updateSettings } from '../../config/edit.ts';
 import type { AuthMode } from '../../config/gateway-config.ts';
 import { overridingVariable, readConfigObject, readPath } from '../../config/load.ts';
@@ -13,12 +15,12 @@ import { GatewayError } from '../../errors/catalogue.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
 import { tokensFromText } from '../../google/import-tokens.ts';
 import { createOAuthFlow, type OAuthFlow, verifyCallback } from '../../google/login-flow.ts';
-import { accountView, quotaView } from '../../store/account-view.ts';
 import { maskSecret } from '../../telemetry/redaction.ts';
 import { secretsEqual } from '../client-auth.ts';
 import type { GatewayServices } from '../services.ts';
 import { registerAdminEvents } from './events.ts';
 import { type AdminSessions, sessionCookieName } from './sessions.ts';
+import { registerSetupApi } from './setup.ts';
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
@@ -45,9 +47,10 @@ export function registerAdminApi(
   access: { effectiveMode(): AuthMode },
 ): void {
   const liveStatus = () => new Map(services.pool.status().map((status) => [status.id, status]));
+  const viewOptions = () => ({ nowMs: services.now(), protection: quotaProtectionFrom(services.config()) });
   const viewOf = async (idOrEmail: string) => {
     const account = await services.store.get(idOrEmail);
-    return accountView(account, liveStatus().get(account.id), services.now());
+    return accountView(account, liveStatus().get(account.id), viewOptions());
   };
   const requireQuota = () => {
     if (!services.quota) throw new GatewayError('AGW_INTERNAL', 'the quota refresher is not running');
@@ -59,6 +62,7 @@ export function registerAdminApi(
   };
 
   app.get('/api/health', async () => ({ status: 'ok', version: services.version }));
+  registerSetupApi(app, services);
 
   // Sessions
   app.post('/api/session', async (request, reply) => {
@@ -79,7 +83,8 @@ export function registerAdminApi(
   app.get('/api/accounts', async () => {
     const { accounts } = await services.store.list();
     const live = liveStatus();
-    return { accounts: accounts.map((account) => accountView(account, live.get(account.id), services.now())) };
+    const options = viewOptions();
+    return { accounts: accounts.map((account) => accountView(account, live.get(account.id), options)) };
   });
   app.get('/api/accounts/:id', async (request) => viewOf((request.params as { id: string }).id));
   app.post('/api/accounts', async (request) => {
@@ -220,7 +225,7 @@ export function registerAdminApi(
     const statuses = services.pool.status();
     const counts = { usable: 0, cooling: 0, disabled: 0, proxy_disabled: 0, validation_blocked: 0, other: 0 };
     for (const status of statuses) {
-      if (status.state === 'usable') counts.usable += 1;
+      if (status.state === 'active') counts.usable += 1;
       else if (status.state === 'cooling') counts.cooling += 1;
       else if (status.state === 'disabled') counts.disabled += 1;
       else if (status.state === 'proxy-disabled') counts.proxy_disabled += 1;
@@ -258,7 +263,7 @@ export function registerAdminApi(
       effective_auth_mode: access.effectiveMode(),
       api_key: maskSecret(config.auth.apiKey),
       accounts: statuses.length,
-      usable: statuses.filter((status) => status.state === 'usable').length,
+      usable: statuses.filter((status) => status.state === 'active').length,
       requests_per_minute: minute,
       error_rate: hour === 0 ? 0 : hourErrors / hour,
       errors_last_minute: minuteErrors,

@@ -12,6 +12,7 @@ import { createMessagesStreamEncoder } from '../../protocols/anthropic/stream-en
 import { factsOf } from '../request-context.ts';
 import { serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
+import { optionalSession, sessionHeader } from '../session-header.ts';
 
 export function registerAnthropicRoutes(app: FastifyInstance, services: GatewayServices): void {
   app.post('/v1/messages', async (request, reply) => {
@@ -27,6 +28,7 @@ export function registerAnthropicRoutes(app: FastifyInstance, services: GatewayS
       modelForwarding: services.modelForwarding?.() ?? {},
       signatureStore: services.signatureStore,
       ...(config.models.backgroundTaskDowngrade ? { backgroundTaskModel: config.models.backgroundTaskModel } : {}),
+      ...optionalSession(sessionHeader(request)),
     });
     const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
     // Signatures are remembered per session, account and family; the thinking-free retry changes none of them.

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { normalizeModelKey } from '../../../src/pool/model-key.ts';
 import {
   isThinkingModel,
   listModels,
   modelFamily,
-  normalizeModelFamily,
   resolveModel,
   wildcardMatches,
 } from '../../../src/protocols/models.ts';
@@ -78,17 +78,17 @@ describe('listModels', () => {
 });
 
 describe('model families', () => {
-  test('normalizeModelFamily follows the quota-bucket rules', () => {
-    const table: Array<[string, string | undefined]> = [
+  test('normalizeModelKey (the pool and quota grouping) follows the quota-bucket rules', () => {
+    const table: Array<[string, string]> = [
       ['gemini-3-pro-image', 'gemini-3-pro-image'],
       ['gemini-3.1-flash-image', 'gemini-3.1-flash-image'],
       ['gemini-3-flash-agent', 'gemini-3-flash'],
       ['gemini-2.5-flash', 'gemini-3-flash'],
       ['gemini-pro-agent', 'gemini-3-pro-high'],
       ['Claude-Opus-4-6-Thinking', 'claude'],
-      ['gpt-oss-120b-medium', undefined],
+      ['gpt-oss-120b-medium', 'gpt-oss-120b-medium'],
     ];
-    for (const [model, family] of table) assert.equal(normalizeModelFamily(model), family, model);
+    for (const [model, family] of table) assert.equal(normalizeModelKey(model), family, model);
   });
 
   test('modelFamily and isThinkingModel', () => {

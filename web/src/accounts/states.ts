@@ -1,14 +1,21 @@
-import type { AccountView } from '../api/types.ts';
+import type { AccountState, AccountView } from '../api/types.ts';
 import { formatTime, formatUntil } from '../format.ts';
 
-export type BadgeKind =
-  | 'active'
-  | 'cooling'
-  | 'disabled'
-  | 'proxy-disabled'
-  | 'validation-blocked'
-  | 'forbidden'
-  | 'project-unresolved';
+/** One badge kind per account state: a state the gateway adds cannot go unshown (the record must list it). */
+export type BadgeKind = AccountState;
+
+/** States shown from `state` and `error` (the others have their own flags and fields, judged below). */
+type ErrorState = Exclude<AccountState, 'active' | 'cooling' | 'disabled' | 'proxy-disabled' | 'validation-blocked'>;
+
+const errorStateBadges: Record<ErrorState, { label: string; fallback: string }> = {
+  'refresh-failing': { label: 'Refresh-failing', fallback: 'Refreshing the access token failed; retried later' },
+  'project-unresolved': { label: 'Project-unresolved', fallback: 'No Cloud Code project could be resolved' },
+  forbidden: { label: 'Forbidden', fallback: 'Google answered 403' },
+};
+
+function isErrorState(state: AccountState): state is ErrorState {
+  return Object.hasOwn(errorStateBadges, state);
+}
 
 export interface Badge {
   kind: BadgeKind;
@@ -47,18 +54,15 @@ export function badgesOf(account: AccountView, now = Date.now()): Badge[] {
     if (account.validation_url) badge.link = { href: account.validation_url, text: 'Verify the account' };
     badges.push(badge);
   }
-  if (account.state === 'forbidden') {
-    badges.push({ kind: 'forbidden', label: 'Forbidden', detail: account.error ?? 'Google answered 403' });
-  }
-  if (account.state === 'project-unresolved') {
-    badges.push({
-      kind: 'project-unresolved',
-      label: 'Project-unresolved',
-      detail: account.error ?? 'No Cloud Code project could be resolved',
-    });
+  if (isErrorState(account.state)) {
+    const badge = errorStateBadges[account.state];
+    badges.push({ kind: account.state, label: badge.label, detail: account.error ?? badge.fallback });
   }
   const cooling = account.cooldowns.filter((cooldown) => cooldown.until * 1000 > now || account.state === 'cooling');
-  if (cooling.length > 0) {
+  if (cooling.length === 0 && account.state === 'cooling') {
+    // Held back as a whole (5xx, 401): no model list, the reason says why.
+    badges.push({ kind: 'cooling', label: 'Cooling', detail: account.error ?? 'Held back for a while after errors' });
+  } else if (cooling.length > 0) {
     badges.push({
       kind: 'cooling',
       label: 'Cooling',

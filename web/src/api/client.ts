@@ -1,6 +1,7 @@
 import type {
   AccountView,
   AddAccountResult,
+  ClientSetupReport,
   GatewayStatus,
   ImportResult,
   LogFilter,
@@ -111,6 +112,8 @@ export const api = {
   changeConfig: (changes: Record<string, unknown>) =>
     call<{ settings: Setting[] }>('PATCH', '/api/config', { changes }),
   regenerateApiKey: () => call<{ api_key: string }>('POST', '/api/config/api-key'),
+  setupClient: (client: string, options: { dry_run?: boolean; undo?: boolean }) =>
+    call<ClientSetupReport>('POST', `/api/setup/${encodeURIComponent(client)}`, options),
 
   logs: (filter: LogFilter) =>
     call<LogPage>(

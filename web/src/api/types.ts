@@ -1,68 +1,18 @@
 /** Shapes of the admin API (docs/api.md). Fields the console does not use are left out. */
 
-export type AccountState =
-  | 'active'
-  | 'cooling'
-  | 'disabled'
-  | 'proxy-disabled'
-  | 'validation-blocked'
-  | 'forbidden'
-  | 'project-unresolved';
+/** The account vocabulary is the gateway's own (src/accounts/account-state.ts), so the two cannot drift apart. */
+import type { AccountQuotaGroupView, AccountQuotaView, AccountView } from '../../../src/accounts/account-state.ts';
 
-export interface Cooldown {
-  model: string;
-  until: number;
-  reason: string | null;
-}
+export type {
+  AccountCooldownView as Cooldown,
+  AccountQuotaBucketView as QuotaBucket,
+  AccountQuotaGroupView as QuotaGroup,
+  AccountQuotaView as AccountQuota,
+  AccountState,
+  AccountView,
+} from '../../../src/accounts/account-state.ts';
 
-export interface ModelQuota {
-  name: string;
-  /** null: Google reported no remaining fraction for the model (unknown, not 0 %). */
-  percentage: number | null;
-  reset_time: string | null;
-}
-
-export interface QuotaBucket {
-  bucket_id: string;
-  window: string;
-  remaining_fraction: number;
-  reset_time: string | null;
-}
-
-export interface QuotaGroup {
-  display_name: string;
-  buckets: QuotaBucket[];
-}
-
-export interface AccountQuota {
-  last_updated: number | null;
-  models: ModelQuota[];
-  groups?: QuotaGroup[];
-}
-
-export interface AccountView {
-  id: string;
-  email: string;
-  name: string | null;
-  state: AccountState;
-  disabled: boolean;
-  disabled_reason: string | null;
-  disabled_at: number | null;
-  proxy_disabled: boolean;
-  proxy_disabled_reason: string | null;
-  proxy_disabled_at: number | null;
-  validation_blocked: boolean;
-  validation_blocked_until: number | null;
-  validation_url: string | null;
-  error: string | null;
-  tier: string | null;
-  protected_models: string[];
-  cooldowns: Cooldown[];
-  quota: AccountQuota | null;
-  refresh_token: string;
-  created_at: number;
-  last_used: number | null;
-}
+export type ModelQuota = AccountQuotaView['models'][number];
 
 export type AddOutcome = 'added' | 'updated' | 're-enabled';
 
@@ -103,7 +53,7 @@ export interface QuotaAccount {
   email: string;
   tier: string | null;
   models: ModelQuota[];
-  groups?: QuotaGroup[];
+  groups?: AccountQuotaGroupView[];
 }
 
 export interface Setting {
@@ -151,4 +101,19 @@ export interface LogFilter {
   model: string;
   limit: number;
   offset: number;
+}
+
+/** The answer of POST /api/setup/:client: what setup wrote (or would write, or restored) per file. */
+export interface ClientSetupReport {
+  client: string;
+  title: string;
+  dry_run: boolean;
+  undo: boolean;
+  files: Array<{
+    path: string;
+    action: 'create' | 'update' | 'unchanged' | 'restore' | 'remove';
+    backup: string | null;
+    changes: Array<{ key: string; value: string | null }>;
+  }>;
+  notes: string[];
 }

@@ -6,6 +6,7 @@ import { CopyButton } from '../components/CopyButton.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { formatFraction } from '../format.ts';
+import { ClientSetupPanel } from '../proxy/ClientSetupPanel.tsx';
 import { MappingEditor } from '../proxy/MappingEditor.tsx';
 
 const authModes: { value: string; title: string }[] = [
@@ -19,7 +20,7 @@ function settingValue(settings: Setting[], key: string): unknown {
   return settings.find((setting) => setting.key === key)?.value;
 }
 
-/** The API Proxy page: status, client settings ready to copy, auth mode, API key, model mapping. */
+/** The API Proxy page: status, client settings ready to copy or written for you, auth mode, API key, model mapping. */
 export function ProxyPage() {
   const [status, setStatus] = useState<GatewayStatus | null>(null);
   const [settings, setSettings] = useState<Setting[] | null>(null);
@@ -137,6 +138,8 @@ export function ProxyPage() {
           code={`import { GoogleGenAI } from '@google/genai';\n\nconst ai = new GoogleGenAI({\n  apiKey: '${keyForSnippets}',\n  httpOptions: { baseUrl: '${baseUrl}' },\n});`}
         />
       </section>
+
+      <ClientSetupPanel />
 
       <section className="panel stack" aria-labelledby="auth-title">
         <h2 id="auth-title">Authentication</h2>

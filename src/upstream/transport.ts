@@ -1,0 +1,280 @@
+/**
+ * The ONE transport to Google's `v1internal` API, shared by generation (client.ts) and the Cloud Code management
+ * calls (src/google/code-assist.ts): one keep-alive undici Agent, endpoints tried in order under a caller-given
+ * policy, per-phase timeouts, and cancellation that reaches the socket. It never retries beyond the endpoint
+ * fallback (the pool's rotation loop is the only retry loop), never reads a 2xx body itself, and never logs
+ * bodies or tokens. Its owner (the composition root) closes it.
+ */
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher, request } from 'undici';
+import { GatewayError } from '../errors/catalogue.ts';
+import { errorCodeOf } from './error-code.ts';
+
+/** Which base URLs a call may use, and after which answers it moves on to the next one. */
+export interface EndpointPolicy {
+  /** `v1internal` base URLs, tried in order. */
+  readonly endpoints: readonly string[];
+  /** True for a status after which the next endpoint is tried; the last endpoint's answer is returned as it is. */
+  readonly fallbackOn: (status: number) => boolean;
+}
+
+/** Per-call time budgets, milliseconds. */
+export interface CallTimeouts {
+  /** From request sent to response headers received. */
+  readonly headersMs: number;
+  /** Longest silence between two body chunks. */
+  readonly chunkGapMs: number;
+  /** Whole call including the streamed body. */
+  readonly totalMs: number;
+}
+
+function byteLength(pieces: readonly Buffer[]): number {
+  return pieces.reduce((total, piece) => total + piece.length, 0);
+}
+
+export interface TransportRequest {
+  /** `generateContent`, `loadCodeAssist`, … — appended as `{base}:{method}`. */
+  readonly method: string;
+  /** Query string without `?`, e.g. `alt=sse`. */
+  readonly query?: string | undefined;
+  readonly headers: Record<string, string>;
+  /** The JSON to POST: text, or pieces sent one after the other (large strings copied as bytes, json-payload.ts). */
+  readonly body: string | readonly Buffer[];
+  /** Aborting cancels the request, also mid-stream, and closes the upstream connection. */
+  readonly signal?: AbortSignal | undefined;
+  readonly policy: EndpointPolicy;
+  readonly timeouts: CallTimeouts;
+}
+
+/** The response body: iterate it once, or destroy it. Errors while iterating are GatewayErrors. */
+export type UpstreamBody = AsyncIterable<Uint8Array> & { destroy(): void };
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Not consumed: the caller streams it (SSE reader) or calls text(). */
+  body: UpstreamBody;
+  /** The base URL that answered. */
+  endpoint: string;
+  /** Reads the whole body as UTF-8 (for errors and non-stream calls). */
+  text(): Promise<string>;
+}
+
+export interface TransportSettings {
+  /** TCP + TLS handshake budget per endpoint, milliseconds. */
+  readonly connectTimeoutMs: number;
+  /** How long an idle upstream connection is kept for reuse, milliseconds. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections per upstream origin; undefined = unlimited. */
+  readonly connections?: number | undefined;
+}
+
+export interface UpstreamTransport {
+  send(request: TransportRequest): Promise<UpstreamResponse>;
+  /** Closes the Agent and its sockets (not a dispatcher passed in: its creator closes that). */
+  close(): Promise<void>;
+}
+
+/** One endpoint's outcome, kept for the final error's details (never a body). */
+interface Attempt {
+  endpoint: string;
+  status?: number;
+  error?: 'timeout' | 'network';
+}
+
+/** Bytes read from a discarded fallback response so its connection can be reused. */
+const discardLimitBytes = 64 * 1024;
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function callerAbortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The upstream call was cancelled', 'AbortError');
+}
+
+/** Creates the transport; its Agent lives until close(). */
+export function createUpstreamTransport(
+  settings: TransportSettings,
+  dependencies: { dispatcher?: Dispatcher } = {},
+): UpstreamTransport {
+  const ownAgent = dependencies.dispatcher
+    ? undefined
+    : new Agent({
+        connect: { timeout: settings.connectTimeoutMs },
+        keepAliveTimeout: settings.keepAliveTimeoutMs,
+        keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
+        // HTTP/1.1 only: each stream gets its own socket, so cancelling one closes exactly that socket, and
+        // undici's h2 support is still marked experimental.
+        allowH2: false,
+        ...(settings.connections === undefined ? {} : { connections: settings.connections }),
+      });
+  const dispatcher: Dispatcher = dependencies.dispatcher ?? ownAgent!;
+
+  async function send(call: TransportRequest): Promise<UpstreamResponse> {
+    const { policy, timeouts } = call;
+    if (policy.endpoints.length === 0) {
+      throw new GatewayError('AGW_CONFIG_INVALID', 'At least one upstream endpoint is required');
+    }
+    const callerSignal = call.signal;
+    if (callerSignal?.aborted) throw callerAbortReason(callerSignal);
+
+    // The total budget is a timer that aborts, so it also cuts a body that keeps trickling in.
+    const total = new AbortController();
+    const timer = setTimeout(() => total.abort(), timeouts.totalMs);
+    timer.unref();
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+    };
+    const signal = callerSignal ? AbortSignal.any([callerSignal, total.signal]) : total.signal;
+    const failure: FailureContext = {
+      method: call.method,
+      timeouts,
+      callerSignal,
+      totalSignal: total.signal,
+    };
+
+    const attempts: Attempt[] = [];
+    try {
+      for (let index = 0; index < policy.endpoints.length; index += 1) {
+        const endpoint = policy.endpoints[index]!;
+        const url = `${endpoint}:${call.method}${call.query ? `?${call.query}` : ''}`;
+        let response: Dispatcher.ResponseData;
+        try {
+          response = await request(url, {
+            dispatcher,
+            method: 'POST',
+            headers: Array.isArray(call.body)
+              ? { ...call.headers, 'content-length': String(byteLength(call.body)) }
+              : call.headers,
+            // A fresh stream per endpoint: the pieces are sent again if this endpoint refuses.
+            body: typeof call.body === 'string' ? call.body : Readable.from(call.body, { objectMode: false }),
+            signal,
+            headersTimeout: timeouts.headersMs,
+            bodyTimeout: timeouts.chunkGapMs,
+          });
+        } catch (error) {
+          if (callerSignal?.aborted) throw callerAbortReason(callerSignal);
+          if (total.signal.aborted) throw totalTimeoutError(failure);
+          // A connect or headers timeout counts like a refused connection: this endpoint is not serving now.
+          attempts.push({ endpoint, error: errorCodeOf(error)?.includes('TIMEOUT') ? 'timeout' : 'network' });
+          continue;
+        }
+        const status = response.statusCode;
+        const isLast = index === policy.endpoints.length - 1;
+        if (policy.fallbackOn(status) && !isLast) {
+          attempts.push({ endpoint, status });
+          await response.body.dump({ limit: discardLimitBytes }).catch(() => undefined);
+          continue;
+        }
+        return wrapResponse(response, endpoint, failure, finish);
+      }
+    } catch (error) {
+      finish();
+      throw error;
+    }
+    finish();
+    const last = attempts.at(-1);
+    const lastWithStatus = attempts.findLast((attempt) => attempt.status !== undefined);
+    const code = last?.error === 'timeout' ? 'AGW_UPSTREAM_TIMEOUT' : 'AGW_UPSTREAM_UNREACHABLE';
+    const summary = attempts
+      .map((attempt) => `${attempt.endpoint} → ${attempt.status ?? attempt.error ?? 'failed'}`)
+      .join('; ');
+    throw new GatewayError(code, `${call.method}: no upstream endpoint answered (${summary})`, {
+      ...(lastWithStatus?.status === undefined ? {} : { upstreamStatus: lastWithStatus.status }),
+      details: {
+        method: call.method,
+        attempts,
+        lastEndpoint: last?.endpoint,
+        lastStatus: lastWithStatus?.status,
+      },
+    });
+  }
+
+  return {
+    send,
+    close: async () => {
+      if (ownAgent) await ownAgent.close();
+    },
+  };
+}
+
+interface FailureContext {
+  readonly method: string;
+  readonly timeouts: CallTimeouts;
+  readonly callerSignal: AbortSignal | undefined;
+  readonly totalSignal: AbortSignal;
+}
+
+function totalTimeoutError(context: FailureContext): GatewayError {
+  return new GatewayError('AGW_UPSTREAM_TIMEOUT', `${context.method} exceeded ${context.timeouts.totalMs} ms`, {
+    details: { phase: 'total', method: context.method },
+  });
+}
+
+function wrapResponse(
+  response: Dispatcher.ResponseData,
+  endpoint: string,
+  context: FailureContext,
+  finish: () => void,
+): UpstreamResponse {
+  const raw = response.body;
+  raw.once('close', finish);
+  const { method } = context;
+  const mapError = (error: unknown): unknown => {
+    if (context.callerSignal?.aborted) return callerAbortReason(context.callerSignal);
+    if (context.totalSignal.aborted) return totalTimeoutError(context);
+    if (errorCodeOf(error) === 'UND_ERR_BODY_TIMEOUT') {
+      return new GatewayError(
+        'AGW_UPSTREAM_TIMEOUT',
+        `${method}: no data from upstream for ${context.timeouts.chunkGapMs} ms`,
+        { details: { phase: 'chunk-gap', endpoint, method } },
+      );
+    }
+    return new GatewayError('AGW_UPSTREAM_STREAM_BROKEN', `${method}: the upstream stream broke`, {
+      cause: error,
+      details: { endpoint, method, reason: errorCodeOf(error) ?? 'unknown' },
+    });
+  };
+  let iterated = false;
+  async function* iterate(): AsyncGenerator<Uint8Array> {
+    if (iterated) throw new GatewayError('AGW_INTERNAL', 'An upstream body can be read only once');
+    iterated = true;
+    try {
+      for await (const chunk of raw) yield chunk as Uint8Array;
+    } catch (error) {
+      throw mapError(error);
+    } finally {
+      // Leaving early (break, throw in the consumer) must not leave the upstream generating for nobody.
+      if (!raw.readableEnded) raw.destroy();
+      finish();
+    }
+  }
+  const body: UpstreamBody = {
+    [Symbol.asyncIterator]: iterate,
+    destroy: () => {
+      raw.destroy();
+      finish();
+    },
+  };
+  return {
+    status: response.statusCode,
+    headers: flattenHeaders(response.headers),
+    body,
+    endpoint,
+    async text() {
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
+      return text + decoder.decode();
+    },
+  };
+}
