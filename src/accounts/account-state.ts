@@ -49,7 +49,8 @@ export interface AccountQuotaView {
   /** Unix seconds. */
   last_updated: number;
   tier: string | null;
-  models: Array<{ name: string; percentage: number; reset_time: string }>;
+  /** `percentage` null: Google reported no remaining fraction for the model (unknown, not 0 %). */
+  models: Array<{ name: string; percentage: number | null; reset_time: string }>;
   groups: AccountQuotaGroupView[];
 }
 

@@ -29,7 +29,8 @@ export function quotaView(account: Account): AccountQuotaView | null {
     tier: account.quota.subscription_tier ?? null,
     models: account.quota.models.map((model) => ({
       name: model.name,
-      percentage: model.percentage,
+      // null: Google reported no remaining fraction (unknown, not 0 %).
+      percentage: model.percentage_unknown === true ? null : model.percentage,
       reset_time: model.reset_time,
     })),
     groups: account.quota.quota_groups ?? [],
@@ -84,8 +85,8 @@ export function accountView(
 
 /** One line per account for tables: the lowest remaining percentage among its models, and how many there are. */
 export function quotaSummary(account: Account): string {
-  const models = account.quota?.models ?? [];
-  if (models.length === 0) return 'no quota data';
+  const models = (account.quota?.models ?? []).filter((model) => model.percentage_unknown !== true);
+  if (models.length === 0) return account.quota?.models.length ? 'quota unknown' : 'no quota data';
   const lowest = models.reduce((minimum, model) => (model.percentage < minimum.percentage ? model : minimum));
   const tier = account.quota?.subscription_tier ? `${account.quota.subscription_tier}, ` : '';
   return `${tier}${models.length} models, lowest ${lowest.name} ${lowest.percentage}%`;

@@ -33,6 +33,8 @@ export function protectedModelsOf(account: Account, protection: QuotaProtectionS
   if (models.length === 0) return new Set((account.protected_models ?? []).map(normalizeModelKey));
   const best = new Map<string, number>();
   for (const model of models) {
+    // An unknown remaining quota never protects a model (issue 16).
+    if (model.percentage_unknown === true) continue;
     const key = normalizeModelKey(model.name);
     const resetMs = model.reset_time ? Date.parse(model.reset_time) : Number.NaN;
     const percentage = Number.isFinite(resetMs) && resetMs <= nowMs ? 100 : model.percentage;

@@ -93,7 +93,19 @@ export const defaults = {
   models: {
     /** Claude Code's title/summary side calls go to a cheap model (the reference's behaviour), visible in X-Mapped-Model. */
     backgroundTaskDowngrade: true,
-    backgroundTaskModel: 'gemini-2.5-flash',
+    backgroundTaskModel: 'gemini-3.1-flash-lite',
+    /** Rewrite the system-prompt phrases Google's prompt filter refuses (issue 16); off: prompts go as sent. */
+    promptRewrite: false,
+    /** Let an account with Google One AI credits pay once its free quota of a model is spent (opt-in, costs money). */
+    useCredits: false,
+    /** `find` or `find => replacement`: the phrases peers documented, reworded the way that gets through. */
+    promptRewritePhrases: [
+      "You are a Claude agent, built on Anthropic's Claude Agent SDK. => You are an AI coding agent.",
+      'You are Codex, based on GPT- => You are a coding agent, based on GPT-',
+      '<system-conventions> => <conventions>',
+      '</system-conventions> => </conventions>',
+      'RFC 2119: MUST, REQUIRED, SHOULD => RFC 2119 keywords MUST, REQUIRED, SHOULD',
+    ] as readonly string[],
   },
   logging: {
     level: 'info',

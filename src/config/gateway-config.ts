@@ -74,6 +74,10 @@ export interface GatewayConfig {
     readonly customMapping: Readonly<Record<string, string>>;
     readonly backgroundTaskDowngrade: boolean;
     readonly backgroundTaskModel: string;
+    /** Phrases rewritten in every system instruction (`find => replacement`); empty when agw.prompt_rewrite is off. */
+    readonly promptRewrite: readonly string[];
+    /** agw.use_credits: pay with Google One AI credits once a model's free quota is spent. */
+    readonly useCredits: boolean;
   };
   readonly logging: {
     readonly level: string;
@@ -104,7 +108,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       : process.platform === 'win32'
         ? 'Windows NT 10.0; Win64; x64'
         : 'X11; Linux x86_64';
-  const version = defaults.upstream.clientVersion;
+  const version = values.upstreamClientVersion;
   return {
     dataDir,
     server: {
@@ -133,7 +137,10 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       totalTimeoutMs: secondsToMs(values.requestTimeoutSeconds),
       keepAliveTimeoutMs: secondsToMs(defaults.upstream.keepAliveTimeoutSeconds),
       clientVersion: version,
-      userAgent: `Antigravity/${version} (${platform}) Chrome/132.0.6834.160 Electron/39.2.3`,
+      userAgent:
+        values.upstreamUserAgent.trim() !== ''
+          ? values.upstreamUserAgent.trim()
+          : `Antigravity/${version} (${platform}) Chrome/132.0.6834.160 Electron/39.2.3`,
     },
     google: {
       tokenUrl: values.oauthTokenUrl,
@@ -168,6 +175,8 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       customMapping: values.customMapping,
       backgroundTaskDowngrade: values.backgroundTaskDowngrade,
       backgroundTaskModel: values.backgroundTaskModel,
+      promptRewrite: values.promptRewrite ? values.promptRewritePhrases : [],
+      useCredits: values.useCredits,
     },
     logging: {
       level: values.logLevel,

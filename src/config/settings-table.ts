@@ -131,7 +131,24 @@ export const settingsTable = {
     schema: z.array(httpUrl).min(1),
     fallback: defaults.upstream.endpoints,
     fromEnv: listFromText,
-    description: 'v1internal base URLs, tried in order on network errors, 404, 408 and 5xx.',
+    description:
+      'v1internal base URLs, tried in order on network errors, 404, 408, 5xx and a 429 "no capacity" (MODEL_CAPACITY_EXHAUSTED).',
+  },
+  upstreamClientVersion: {
+    path: 'agw.upstream_client_version',
+    env: ['AGW_UPSTREAM_CLIENT_VERSION'],
+    schema: z.string().regex(/^\d+\.\d+\.\d+$/, 'a version like 4.3.0'),
+    fallback: defaults.upstream.clientVersion,
+    description:
+      'Antigravity client version reported to Google (User-Agent and x-client-version). Google refuses versions it no longer supports (AGW_UPSTREAM_CLIENT_OUTDATED) and lists some models only from a version on. Restart to apply.',
+  },
+  upstreamUserAgent: {
+    path: 'agw.upstream_user_agent',
+    env: ['AGW_UPSTREAM_USER_AGENT'],
+    schema: z.string(),
+    fallback: '',
+    description:
+      'User-Agent of v1internal calls. Empty: the Antigravity desktop form built from agw.upstream_client_version. Restart to apply.',
   },
   oauthTokenUrl: {
     path: 'agw.oauth_token_url',
@@ -344,6 +361,32 @@ export const settingsTable = {
     schema: z.string().min(1),
     fallback: defaults.models.backgroundTaskModel,
     description: 'Upstream model for background tasks.',
+  },
+  promptRewrite: {
+    path: 'agw.prompt_rewrite',
+    env: ['AGW_PROMPT_REWRITE'],
+    schema: z.boolean(),
+    fallback: defaults.models.promptRewrite,
+    fromEnv: booleanFromText,
+    description:
+      "Rewrite the system-prompt phrases of agw.prompt_rewrite_phrases before sending (Google's prompt filter answers them 429 without a quota reason). Off: prompts go as sent.",
+  },
+  useCredits: {
+    path: 'agw.use_credits',
+    env: ['AGW_USE_CREDITS'],
+    schema: z.boolean(),
+    fallback: defaults.models.useCredits,
+    fromEnv: booleanFromText,
+    description:
+      'When an account answers 429 QUOTA_EXHAUSTED for a model and its last quota snapshot reported Google One AI credits at or above the usable minimum, send the call once more with enabledCreditTypes ["GOOGLE_ONE_AI"] (credits are spent).',
+  },
+  promptRewritePhrases: {
+    path: 'agw.prompt_rewrite_phrases',
+    env: [],
+    schema: z.array(z.string().min(1)),
+    fallback: defaults.models.promptRewritePhrases,
+    description:
+      'Phrases rewritten when agw.prompt_rewrite is on: `find => replacement`, or `find` alone to remove it. Default: the trigger phrases peers documented.',
   },
   requestLogMaxAgeDays: {
     path: 'agw.request_log_max_age_days',

@@ -190,6 +190,20 @@ export const errorCatalogue = {
     scope: 'upstream',
     summary: 'The upstream stream broke after the answer had started.',
   },
+  AGW_UPSTREAM_PROMPT_FILTERED: {
+    status: 429,
+    retryable: false,
+    scope: 'upstream',
+    summary:
+      'Google answered 429/503 without any quota reason on every account tried (its prompt filter); no account is cooled down.',
+  },
+  AGW_UPSTREAM_CLIENT_OUTDATED: {
+    status: 502,
+    retryable: false,
+    scope: 'upstream',
+    summary:
+      'Google refused the Antigravity client version agw reports (a 200 whose body says so); raise upstream.client_version.',
+  },
   AGW_UPSTREAM_INVALID_RESPONSE: {
     status: 502,
     retryable: true,

@@ -53,16 +53,12 @@ export const unsupportedVersionText =
 
 export function defaultRules(): FakeRules {
   return {
-    // Off until agw handles them: its built-in mapping still targets retired ids (gemini-2.5-flash, …).
-    retiredModels: false,
+    retiredModels: true,
     imageRequestType: true,
-    // Off until agw caps: it sends max_tokens 64000 for claude-opus-4-6-thinking (cap 57344).
-    outputCaps: false,
-    // Off until agw adds the required placeholder: its OpenAI chat route sends VALIDATED with tools lacking one.
-    validatedToolsRequired: false,
+    outputCaps: true,
+    validatedToolsRequired: true,
     claudeToolHistoryThinking: true,
-    // Off until agw rewrites: Claude Code (-p) sends the Agent SDK identity line, a default trigger phrase.
-    promptFilter: { enabled: false, phrases: [...defaultTriggerPhrases], status: 429 },
+    promptFilter: { enabled: true, phrases: [...defaultTriggerPhrases], status: 429 },
     // agw reports 4.3.0; 1.15.8 and older were refused by mid-2026 (docs/fake-google.md).
     clientVersion: { minimumSupported: '1.23.2', gatedModelVersion: '2.9.0' },
   };

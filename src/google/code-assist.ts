@@ -17,6 +17,8 @@ export interface LoadCodeAssistResult {
   tier?: string;
   /** The tier id to onboard with when no project exists: the default allowed tier. */
   onboardTierId?: string;
+  /** Google One AI credits (`paidTier.availableCredits`, type GOOGLE_ONE_AI), when the account reports any. */
+  credits?: { amount: number; minimumForUsage: number };
 }
 
 export interface CodeAssistClient {
@@ -177,6 +179,8 @@ export function createCodeAssistClient(
     if (tier !== undefined) answer.tier = tier;
     const onboardTierId = defaultAllowedTierId(body) ?? nonEmptyString(asRecord(body['currentTier'])?.['id']);
     if (onboardTierId !== undefined) answer.onboardTierId = onboardTierId;
+    const credits = googleOneCredits(body);
+    if (credits !== undefined) answer.credits = credits;
     return answer;
   }
 
@@ -289,6 +293,20 @@ export function createCodeAssistClient(
   return { loadCodeAssist, onboardUser, resolveProject, fetchAvailableModels, retrieveUserQuotaSummary };
 }
 
+/** `paidTier.availableCredits[]` of type GOOGLE_ONE_AI (amounts are decimal strings). */
+function googleOneCredits(body: Json): { amount: number; minimumForUsage: number } | undefined {
+  const list = asRecord(body['paidTier'])?.['availableCredits'];
+  if (!Array.isArray(list)) return undefined;
+  for (const raw of list) {
+    const credit = asRecord(raw);
+    if (credit?.['creditType'] !== 'GOOGLE_ONE_AI') continue;
+    const amount = Number(credit['creditAmount']);
+    const minimum = Number(credit['minimumCreditAmountForUsage'] ?? 0);
+    if (Number.isFinite(amount)) return { amount, minimumForUsage: Number.isFinite(minimum) ? minimum : 0 };
+  }
+  return undefined;
+}
+
 function optional<T>(value: unknown, check: (value: unknown) => value is T): T | undefined {
   return check(value) ? value : undefined;
 }
@@ -305,12 +323,15 @@ export function convertAvailableModels(body: Json): Pick<QuotaData, 'models' | '
     if (!model || !quotaInfo) continue;
     const lowered = name.toLowerCase();
     if (!keptModelPrefixes.some((prefix) => lowered.startsWith(prefix))) continue;
-    const fraction = optional(quotaInfo['remainingFraction'], isNumber) ?? 0;
+    // No remainingFraction means unknown (issue 16), not 0 %: stored as 100 (what readers of the reference format
+    // take as "not exhausted") with `percentage_unknown`, so protection is never triggered by it.
+    const fraction = optional(quotaInfo['remainingFraction'], isNumber);
     const entry: ModelQuota = {
       name,
-      percentage: Math.trunc(fraction * 100),
+      percentage: fraction === undefined ? 100 : Math.trunc(fraction * 100),
       reset_time: optional(quotaInfo['resetTime'], isString) ?? '',
     };
+    if (fraction === undefined) entry.percentage_unknown = true;
     const fields: [keyof ModelQuota, unknown][] = [
       ['display_name', optional(model['displayName'], isString)],
       ['supports_images', optional(model['supportsImages'], isBoolean)],

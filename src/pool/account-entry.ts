@@ -68,6 +68,8 @@ export function tierRankOf(tier: string | null | undefined): number {
 export function quotaByModelOf(account: Account): Map<string, number> {
   const result = new Map<string, number>();
   for (const model of account.quota?.models ?? []) {
+    // Unknown remaining quota: the account ranks as if it had no data for the model (neutral).
+    if (model.percentage_unknown === true) continue;
     const key = normalizeModelKey(model.name);
     result.set(key, Math.max(result.get(key) ?? Number.NEGATIVE_INFINITY, model.percentage));
   }

@@ -10,6 +10,8 @@ import { readUpstreamErrorBody, type UpstreamErrorBody } from './upstream-error-
 
 export type RateLimitReason =
   | 'QUOTA_EXHAUSTED'
+  /** Credits were asked to pay (`enabledCreditTypes`) but the Google One AI balance is too low (issue 16). */
+  | 'INSUFFICIENT_CREDITS'
   | 'RATE_LIMIT_EXCEEDED'
   | 'MODEL_CAPACITY_EXHAUSTED'
   | 'RATE_LIMIT_UNKNOWN';
@@ -49,11 +51,13 @@ export type FailureVerdict =
 const rateLimitWords = /per minute|rate limit|too many requests/i;
 const explicitQuotaWords = /quota_exhausted|quotaresetdelay|quota reset|quota limit|per day|daily quota/i;
 const genericExhausted = /resource has been exhausted|resource_exhausted/i;
+const outdatedClientWords = /version of Antigravity is no longer supported|please update to receive the latest/i;
 const validationWords = /VALIDATION_REQUIRED|verify your account|validation_url/i;
 
 /** Reason of a 429: `error.details[].reason` first, then the reference's text rules (§6.6). */
 export function rateLimitReason(body: UpstreamErrorBody, text: string): RateLimitReason {
   for (const detail of body.details) {
+    if (detail.reason === 'INSUFFICIENT_G1_CREDITS_BALANCE') return 'INSUFFICIENT_CREDITS';
     if (detail.reason === 'QUOTA_EXHAUSTED') return 'QUOTA_EXHAUSTED';
     if (detail.reason === 'RATE_LIMIT_EXCEEDED') return 'RATE_LIMIT_EXCEEDED';
     if (detail.reason === 'MODEL_CAPACITY_EXHAUSTED') return 'MODEL_CAPACITY_EXHAUSTED';
@@ -91,9 +95,44 @@ function describe(body: UpstreamErrorBody, text: string): string {
  * AGW_ALL_ACCOUNTS_LIMITED with Retry-After instead of being told its request is poisoned.
  */
 export function mayBePoison(verdict: FailureVerdict): boolean {
-  if (verdict.action === 'client-error') return true;
+  if (verdict.action === 'client-error') return verdict.code !== 'AGW_UPSTREAM_CLIENT_OUTDATED';
+  if (verdict.action === 'rotate') return verdict.code === 'AGW_UPSTREAM_PROMPT_FILTERED';
   if (verdict.action !== 'cool-model' || verdict.hint !== undefined) return false;
   return verdict.reason === 'RATE_LIMIT_EXCEEDED' || verdict.reason === 'RATE_LIMIT_UNKNOWN';
+}
+
+/**
+ * Whether a 403 was caused by the `x-goog-user-project` header rather than by the account (issue 16): Google's
+ * SERVICE_DISABLED answer, or a PERMISSION_DENIED that names the project the header carried. The relay retries
+ * such a call once on the same account without the header; only a 403 that survives that retry is the account's.
+ */
+export function isUserProjectDenial(bodyText: string, projectId: string | undefined): boolean {
+  if (projectId === undefined || projectId.trim() === '') return false;
+  const body = readUpstreamErrorBody(bodyText);
+  if (body.details.some((detail) => detail.reason === 'SERVICE_DISABLED')) return true;
+  const denied =
+    body.status === 'PERMISSION_DENIED' || body.details.some((detail) => detail.reason === 'IAM_PERMISSION_DENIED');
+  return denied && (body.message ?? bodyText).includes(projectId.trim());
+}
+
+/**
+ * Google's prompt filter (issue 16): some system-prompt texts are answered 429 RESOURCE_EXHAUSTED "Resource has
+ * been exhausted (e.g. check quota)." or 503 UNAVAILABLE "The service is currently unavailable." with no details
+ * at all — no quota reason, no reset time, no Retry-After. Such an answer says nothing about the account, so it
+ * rotates without cooling anything down (and counts towards a poisoned request, which fails it alone).
+ */
+export function isReasonlessRefusal(
+  status: number,
+  body: UpstreamErrorBody,
+  bodyText: string,
+  headers: Readonly<Record<string, string>>,
+): boolean {
+  if (status !== 429 && status !== 503) return false;
+  if (body.details.length > 0 || body.retryAfterSeconds !== undefined || headers['retry-after'] !== undefined)
+    return false;
+  const expected = status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE';
+  if (body.status !== expected || body.message === undefined) return false;
+  return !explicitQuotaWords.test(bodyText) && !rateLimitWords.test(bodyText) && !/capacity/i.test(bodyText);
 }
 
 /** Classifies one failed attempt. `nowMs` is only used to turn reset timestamps into delays. */
@@ -106,8 +145,27 @@ export function classifyFailure(failure: UpstreamFailure, settings: PoolSettings
   const body = readUpstreamErrorBody(bodyText);
   const message = describe(body, bodyText);
   if (status >= 200 && status < 300) {
+    // Google refuses an outdated client version with a 200 whose body is text (issue 16). Every account would get
+    // the same answer, so it neither rotates nor cools an account down: the operator must raise the version.
+    if (outdatedClientWords.test(bodyText)) {
+      return {
+        action: 'client-error',
+        code: 'AGW_UPSTREAM_CLIENT_OUTDATED',
+        status: 502,
+        message: `Google refused the client version agw reports (upstream.client_version): ${message}`,
+      };
+    }
     // The server only reports a 2xx as a failure when its body is an error (peers §3 item 4).
     return { action: 'rotate', code: 'AGW_UPSTREAM_SERVER_ERROR', coolAccount: true, status, message };
+  }
+  if (isReasonlessRefusal(status, body, bodyText, headers)) {
+    return {
+      action: 'rotate',
+      code: 'AGW_UPSTREAM_PROMPT_FILTERED',
+      coolAccount: false,
+      status,
+      message: `${message} (no quota reason: Google's prompt filter; see agw.prompt_rewrite in docs/upstream.md)`,
+    };
   }
   if (status === 429) {
     const reason = rateLimitReason(body, bodyText);

@@ -51,6 +51,7 @@ function rateLimitCooldownMs(
   const count = bumpFailure(entry, `model:${modelKey}:${reason}`, nowMs);
   switch (reason) {
     case 'QUOTA_EXHAUSTED':
+    case 'INSUFFICIENT_CREDITS':
       return stepMs(settings.circuitBreaker.backoffSteps, count);
     case 'MODEL_CAPACITY_EXHAUSTED':
       return backoffMs(settings.capacityCooldown, count, context.random, settings.jitterRatio);

@@ -84,6 +84,7 @@ export type RandomSource = () => number;
 
 export type CooldownReason =
   | 'QUOTA_EXHAUSTED'
+  | 'INSUFFICIENT_CREDITS'
   | 'RATE_LIMIT_EXCEEDED'
   | 'MODEL_CAPACITY_EXHAUSTED'
   | 'RATE_LIMIT_UNKNOWN'

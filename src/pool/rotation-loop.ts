@@ -142,6 +142,8 @@ export async function executeWithRotation<T>(
       // retry at once into the same wall.
       const waitMs = last.status === 429 ? selector.shortestWaitMs(modelKey, nowMs) : undefined;
       if (waitMs !== undefined && waitMs > 0) fail(allLimited(context, modelKey, waitMs, last));
+      // Refused for its text on every account tried: the request's own error, not the pool's.
+      if (last.code === 'AGW_UPSTREAM_PROMPT_FILTERED') fail(last);
       fail(
         new GatewayError(
           'AGW_ATTEMPTS_EXHAUSTED',
@@ -278,6 +280,8 @@ export async function executeWithRotation<T>(
         break;
       case 'rotate':
         if (verdict.coolAccount) coolAccount(context, entry, 'SERVER_ERROR', verdict.message);
+        // Only a reasonless refusal (the prompt filter) has a fingerprint here: see mayBePoison.
+        if (fingerprint !== undefined) isolateIfPoisoned(fingerprint, entry.id, afterMs);
         break;
     }
   }

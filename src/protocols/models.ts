@@ -13,6 +13,11 @@ const modelNamePattern = new RegExp(`^[\\x21-\\x7e]{1,${maxModelNameLength}}$`);
 export interface ModelMappingSettings {
   /** Exact keys and `*` wildcard keys → upstream model (gui_config.json `proxy.custom_mapping`). */
   customMapping: Readonly<Record<string, string>>;
+  /**
+   * Retired upstream id → the id the backend forwards it to (`deprecatedModelIds` of fetchAvailableModels, as the
+   * accounts' quota snapshots store it). Applied after every rule, so no alias lands on a retired id.
+   */
+  forwarding?: Readonly<Record<string, string>>;
 }
 
 export type ModelRule = 'custom-exact' | 'custom-wildcard' | 'built-in' | 'claude-family' | 'pass-through';
@@ -23,14 +28,25 @@ export interface ModelResolution {
   rule: ModelRule | string;
   /** The custom-mapping key that matched, for `custom-*` rules. */
   matchedKey?: string;
+  /** The retired id the rule gave before `deprecatedModelIds` forwarding replaced it. */
+  forwardedFrom?: string;
 }
 
+// Every target is an id the backend serves today (issue 16; CLIProxyAPI's Antigravity registry): the retired
+// claude-sonnet-4-6-thinking, gemini-2.5-*, gemini-3-pro-* and gemini-3.1-pro-preview ids answer 404 (or 400).
+// Claude Sonnet thinks by its thinking config, not by a `-thinking` id.
 const sonnet = 'claude-sonnet-4-6';
-const sonnetThinking = 'claude-sonnet-4-6-thinking';
+const sonnetThinking = sonnet;
 const opusThinking = 'claude-opus-4-6-thinking';
-const flash25 = 'gemini-2.5-flash';
+const flash = 'gemini-3-flash';
+const flashLite = 'gemini-3.1-flash-lite';
+const proHigh = 'gemini-pro-agent';
+const proLow = 'gemini-3.1-pro-low';
+const flashImage = 'gemini-3.1-flash-image';
+/** Claude Code's title/summary side calls: cheap and without thinking (the same as config `backgroundTaskModel`'s default). */
+const defaultBackgroundTaskModel = flashLite;
 
-/** The built-in table (reference §3.4). Client id → upstream id. */
+/** The built-in table (reference §3.4, retargeted to today's ids). Client id → upstream id. */
 export const builtInModelTable: Readonly<Record<string, string>> = Object.freeze({
   'claude-sonnet-4-6': sonnet,
   'claude-sonnet-4-5': sonnet,
@@ -50,40 +66,47 @@ export const builtInModelTable: Readonly<Record<string, string>> = Object.freeze
   'claude-opus-4.6': opusThinking,
   'claude-opus-4.6-thinking': opusThinking,
   'claude-opus-4-6-20260201': opusThinking,
-  'gpt-4': flash25,
-  'gpt-4-turbo': flash25,
-  'gpt-4-turbo-preview': flash25,
-  'gpt-4-0125-preview': flash25,
-  'gpt-4-1106-preview': flash25,
-  'gpt-4-0613': flash25,
-  'gpt-4o': flash25,
-  'gpt-4o-2024-05-13': flash25,
-  'gpt-4o-2024-08-06': flash25,
-  'gpt-4o-mini': flash25,
-  'gpt-4o-mini-2024-07-18': flash25,
-  'gpt-3.5-turbo': flash25,
-  'gpt-3.5-turbo-16k': flash25,
-  'gpt-3.5-turbo-0125': flash25,
-  'gpt-3.5-turbo-1106': flash25,
-  'gpt-3.5-turbo-0613': flash25,
-  'gemini-2.5-flash-lite': flash25,
-  'gemini-2.5-flash': flash25,
-  'internal-background-task': flash25,
-  'gemini-2.5-flash-thinking': 'gemini-2.5-flash-thinking',
-  'gemini-3.1-pro-low': 'gemini-3.1-pro-low',
-  'gemini-3-pro-low': 'gemini-3-pro-low',
-  'gemini-3.1-pro-preview': 'gemini-3.1-pro-preview',
-  'gemini-3-pro-preview': 'gemini-3-pro-preview',
-  'gemini-3-flash': 'gemini-3-flash',
-  'gemini-3-pro-image': 'gemini-3-pro-image',
-  'gemini-3.1-pro-high': 'gemini-pro-agent',
-  'gemini-3-pro-high': 'gemini-pro-agent',
-  'gemini-3.1-pro': 'gemini-3.1-pro-preview',
-  'gemini-3-pro': 'gemini-3-pro-preview',
+  'gpt-4': flash,
+  'gpt-4-turbo': flash,
+  'gpt-4-turbo-preview': flash,
+  'gpt-4-0125-preview': flash,
+  'gpt-4-1106-preview': flash,
+  'gpt-4-0613': flash,
+  'gpt-4o': flash,
+  'gpt-4o-2024-05-13': flash,
+  'gpt-4o-2024-08-06': flash,
+  'gpt-4o-mini': flash,
+  'gpt-4o-mini-2024-07-18': flash,
+  'gpt-3.5-turbo': flash,
+  'gpt-3.5-turbo-16k': flash,
+  'gpt-3.5-turbo-0125': flash,
+  'gpt-3.5-turbo-1106': flash,
+  'gpt-3.5-turbo-0613': flash,
+  'gemini-2.5-flash-lite': flashLite,
+  'gemini-2.5-flash': flashLite,
+  'internal-background-task': defaultBackgroundTaskModel,
+  'gemini-2.5-flash-thinking': flash,
+  'gemini-3.1-pro-low': proLow,
+  'gemini-3-pro-low': proLow,
+  'gemini-3.1-pro-preview': proHigh,
+  'gemini-3-pro-preview': proHigh,
+  'gemini-3-flash': flash,
+  'gemini-3-pro-image': flashImage,
+  'gemini-3.1-pro-high': proHigh,
+  'gemini-3-pro-high': proHigh,
+  'gemini-3.1-pro': proHigh,
+  'gemini-3-pro': proHigh,
 });
 
 /** Ids listed in /v1/models besides the table keys, because they are useful upstream names themselves. */
-const extraListedModels = ['gemini-3.1-pro-low', 'gemini-2.5-flash', 'gemini-3-flash', 'gemini-3.1-pro-high'];
+const extraListedModels = [
+  'gemini-3.1-pro-low',
+  'gemini-3-flash',
+  'gemini-3.1-pro-high',
+  'gemini-pro-agent',
+  'gemini-3.1-flash-lite',
+  'gemini-3.1-flash-image',
+];
 
 function hasOwn(record: Readonly<Record<string, string>>, key: string): boolean {
   return Object.hasOwn(record, key);
@@ -112,9 +135,32 @@ function specificity(pattern: string): number {
 
 /**
  * Resolves the upstream model. Priority: custom exact key, custom `*` wildcard (most non-`*` characters wins;
- * on a tie the key that comes first in the mapping wins), built-in table, else the name unchanged.
+ * on a tie the key that comes first in the mapping wins), built-in table, else the name unchanged. Then a retired
+ * result is forwarded to its replacement (`settings.forwarding`).
  */
 export function resolveModel(clientModel: string, settings: ModelMappingSettings): ModelResolution {
+  const mapped = resolveMapped(clientModel, settings);
+  const forwarded = followForwarding(mapped.upstreamModel, settings.forwarding ?? {});
+  return forwarded === mapped.upstreamModel
+    ? mapped
+    : { ...mapped, upstreamModel: forwarded, forwardedFrom: mapped.upstreamModel };
+}
+
+/** Bound on forwarding hops (a → b → c); a cycle in what Google reports must not hang a request. */
+const maxForwardingHops = 4;
+
+/** The id a retired id is forwarded to, hop by hop; the id itself when it is not retired. */
+export function followForwarding(model: string, forwarding: Readonly<Record<string, string>>): string {
+  let current = model;
+  for (let hop = 0; hop < maxForwardingHops && hasOwn(forwarding, current); hop++) {
+    const next = forwarding[current] as string;
+    if (next === '' || next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+function resolveMapped(clientModel: string, settings: ModelMappingSettings): ModelResolution {
   // The name travels on in the X-Mapped-Model header and the upstream envelope: a huge or control-character name
   // would break the response headers (a 500, or a client that cannot parse them), so it is refused up front.
   if (!modelNamePattern.test(clientModel)) {
@@ -198,4 +244,17 @@ export function isThinkingModel(model: string): boolean {
 /** The image models need `requestType: image_gen` in the envelope. */
 export function isImageModel(model: string): boolean {
   return model.toLowerCase().includes('-image');
+}
+
+/**
+ * The largest `maxOutputTokens` the backend accepts for a model (issue 16; fetchAvailableModels' `maxOutputTokens`,
+ * the reference's model_limits.rs): more is a 400, so agw caps a client's larger limit instead of sending it.
+ */
+export function outputLimit(model: string): number {
+  const lower = model.toLowerCase();
+  if (modelFamily(lower) === 'claude') return /opus-4-6|opus-4\.6/.test(lower) ? 57_344 : 64_000;
+  if (lower.startsWith('gpt-oss')) return 32_768;
+  if (lower.includes('flash-image')) return 32_768;
+  if (/gemini-pro-agent|gemini-3(\.1)?-pro|gemini-2\.5-flash/.test(lower)) return 65_535;
+  return 65_536;
 }

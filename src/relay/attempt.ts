@@ -5,7 +5,7 @@
  */
 import { toGatewayError } from '../errors/catalogue.ts';
 import type { AttemptResult, Lease, UpstreamFailure } from '../pool/attempt-types.ts';
-import { rateLimitReason } from '../pool/classify-failure.ts';
+import { isUserProjectDenial, rateLimitReason } from '../pool/classify-failure.ts';
 import { readUpstreamErrorBody } from '../pool/upstream-error-body.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
 import type { FactsRecorder } from './facts.ts';
@@ -21,6 +21,11 @@ export interface CallPlan<T> {
   body(lease: Lease): unknown;
   /** Reads a 200 answer. A failure here is still before the commit point, so the loop may rotate. */
   read(answer: UpstreamResponse, lease: Lease): Promise<AttemptResult<T>>;
+}
+
+/** The envelope asking Google to pay with Google One AI credits when the free quota is spent. */
+function withCredits(body: unknown): unknown {
+  return typeof body === 'object' && body !== null ? { ...body, enabledCreditTypes: ['GOOGLE_ONE_AI'] } : body;
 }
 
 export function failed(failure: UpstreamFailure): AttemptResult<never> {
@@ -45,22 +50,52 @@ export async function runAttempt<T>(
   recorder.attemptStarted(lease);
   const startedAt = services.now();
   try {
-    let answer: UpstreamResponse;
-    try {
-      answer = await services.upstream.call({
+    const body = plan.body(lease);
+    const send = (withProjectHeader: boolean) =>
+      services.upstream.call({
         method: plan.method,
         ...(plan.query === undefined ? {} : { query: plan.query }),
         accessToken: lease.accessToken,
-        body: plan.body(lease),
-        projectId: lease.projectId,
+        body,
+        ...(withProjectHeader ? { projectId: lease.projectId } : {}),
         model: plan.model,
         signal,
       });
+    let answer: UpstreamResponse;
+    let bodyText: string | undefined;
+    try {
+      answer = await send(true);
+      if (answer.status === 429 && services.mayPayWithCredits?.(lease.accountId) === true) {
+        bodyText = await answer.text().catch(() => '');
+        // The free quota of this model is spent and the account has credits: the same call once more, paid by
+        // credits (issue 16, opt-in). A refusal of that (INSUFFICIENT_G1_CREDITS_BALANCE) goes to the loop.
+        if (rateLimitReason(readUpstreamErrorBody(bodyText), bodyText) === 'QUOTA_EXHAUSTED') {
+          answer = await services.upstream.call({
+            method: plan.method,
+            ...(plan.query === undefined ? {} : { query: plan.query }),
+            accessToken: lease.accessToken,
+            body: withCredits(body),
+            projectId: lease.projectId,
+            model: plan.model,
+            signal,
+          });
+          bodyText = undefined;
+        }
+      }
+      if (answer.status === 403) {
+        bodyText = await answer.text().catch(() => '');
+        // A 403 caused by x-goog-user-project is retried once on the same account without the header; only a 403
+        // that survives this retry reaches the loop, which may then mark the account forbidden.
+        if (isUserProjectDenial(bodyText, lease.projectId)) {
+          answer = await send(false);
+          bodyText = undefined;
+        }
+      }
     } catch (error) {
       return failureFromError(error, signal);
     }
     if (answer.status !== 200) {
-      const bodyText = await answer.text().catch(() => '');
+      bodyText ??= await answer.text().catch(() => '');
       if (answer.status === 429) {
         services.metrics.recordUpstream429(rateLimitReason(readUpstreamErrorBody(bodyText), bodyText));
       }

@@ -25,4 +25,9 @@ export interface RelayServices {
   upstream: UpstreamCaller;
   metrics: RelayMetrics;
   now(): number;
+  /**
+   * Whether this account may pay with Google One AI credits once its free quota for a model is spent: the opt-in
+   * setting is on and its last snapshot reported a usable balance. Absent: never.
+   */
+  mayPayWithCredits?(accountId: string): boolean;
 }

@@ -8,6 +8,7 @@ import type { AttemptResult } from '../pool/attempt-types.ts';
 import { type CanonicalEvent, isContentEvent } from '../protocols/canonical/types.ts';
 import {
   createUpstreamDecoder,
+  type DecoderOptions,
   isUpstreamErrorBody,
   type UpstreamDecoder,
 } from '../protocols/canonical/upstream-decoder.ts';
@@ -27,9 +28,28 @@ export interface ReadAnswer {
 
 export type ReadUntil = 'first-content' | 'end';
 
-export async function readAnswer(answer: UpstreamResponse, until: ReadUntil): Promise<AttemptResult<ReadAnswer>> {
-  const rest = upstreamChunks(answer.body);
-  const decoder = createUpstreamDecoder();
+/** Bytes of a 200 body kept to explain an answer that held no SSE frame. */
+const headLimitBytes = 4096;
+
+async function* keepHead(body: AsyncIterable<Uint8Array>, head: { text: string }): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of body) {
+    if (head.text.length < headLimitBytes)
+      head.text += decoder.decode(chunk.subarray(0, headLimitBytes), { stream: true });
+    yield chunk;
+  }
+}
+
+export async function readAnswer(
+  answer: UpstreamResponse,
+  until: ReadUntil,
+  options: DecoderOptions = {},
+): Promise<AttemptResult<ReadAnswer>> {
+  // The first bytes are kept: Google sometimes answers 200 with a bare text or JSON body instead of SSE (e.g. "This
+  // version of Antigravity is no longer supported…"), which is an error to classify, never an empty completion.
+  const head = { text: '' };
+  const rest = upstreamChunks(keepHead(answer.body, head));
+  const decoder = createUpstreamDecoder(options);
   const events: CanonicalEvent[] = [];
   const chunks: unknown[] = [];
   const httpFailure = (bodyText: string) =>
@@ -45,6 +65,7 @@ export async function readAnswer(answer: UpstreamResponse, until: ReadUntil): Pr
     if (until === 'first-content' && decoded.some(isContentEvent))
       return { ok: true, value: { events, chunks, rest, decoder } };
   }
+  if (chunks.length === 0 && head.text.trim() !== '') return httpFailure(head.text.trim());
   if (until === 'first-content') return httpFailure('upstream stream ended without any content');
   events.push(...decoder.end());
   const broken = events.find((event) => event.type === 'error');

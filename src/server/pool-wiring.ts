@@ -155,6 +155,7 @@ export function poolStorageFrom(
         const family = account.quota.models.filter((model) => normalizeModelKey(model.name) === modelKey);
         for (const model of family) {
           model.percentage = 0;
+          delete model.percentage_unknown;
           model.reset_time = resetTimeIso;
         }
       });

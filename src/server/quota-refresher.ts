@@ -98,6 +98,10 @@ export function createQuotaRefresher(options: QuotaRefresherOptions): QuotaRefre
           ...quota,
           quota_groups: groups ?? quota.quota_groups ?? null,
           subscription_tier: quota.subscription_tier ?? tier ?? null,
+          google_one_credits:
+            loaded.credits === undefined
+              ? null
+              : { amount: loaded.credits.amount, minimum_for_usage: loaded.credits.minimumForUsage },
         },
       };
     };
@@ -120,7 +124,8 @@ export function createQuotaRefresher(options: QuotaRefresherOptions): QuotaRefre
         if (!draft.quota.subscription_tier && previousTier) draft.quota.subscription_tier = previousTier;
         // Live limits the new snapshot shows as available again are over (reference §7.7).
         for (const model of Object.keys(draft.live_limited_models ?? {})) {
-          if ((snapshot.models.find((entry) => entry.name === model)?.percentage ?? 0) > 0)
+          const listed = snapshot.models.find((entry) => entry.name === model);
+          if (listed !== undefined && listed.percentage_unknown !== true && listed.percentage > 0)
             delete draft.live_limited_models?.[model];
         }
         const protectedModels = [...protectedModelsOf(draft, quotaProtectionFrom(config), options.now())].sort();

@@ -108,6 +108,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   let accountModelNames: readonly string[] = [];
+  let modelForwarding: Readonly<Record<string, string>> = {};
+  /** Accounts whose last snapshot reported Google One AI credits at or above the usable minimum. */
+  let creditAccounts: ReadonlySet<string> = new Set();
   let reloading: Promise<void> | undefined;
   let reloadAgain = false;
   const reloadOnce = async (): Promise<void> => {
@@ -121,6 +124,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     accountModelNames = [
       ...new Set(accounts.flatMap((account) => account.quota?.models.map((model) => model.name) ?? [])),
     ];
+    creditAccounts = new Set(
+      accounts
+        .filter((account) => {
+          const credits = account.quota?.google_one_credits;
+          return credits != null && credits.amount > 0 && credits.amount >= credits.minimum_for_usage;
+        })
+        .map((account) => account.id),
+    );
+    modelForwarding = Object.freeze(
+      Object.assign({}, ...accounts.map((account) => account.quota?.model_forwarding_rules ?? {})),
+    );
   };
   // Reloads never overlap; a change arriving during one triggers exactly one more.
   const reloadPool = async (): Promise<void> => {
@@ -189,6 +203,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     signatureStore: createSignatureStore({ maxEntries: 50_000, ttlMs: 24 * 60 * 60 * 1000, now }),
     events,
     reloadPool,
+    modelForwarding: () => modelForwarding,
+    mayPayWithCredits: (accountId) => liveConfig.current().models.useCredits && creditAccounts.has(accountId),
     now,
     version: packageVersion,
   };

@@ -6,6 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/catalogue.ts';
+import { parsePromptRewriteRules, rewriteSystemPrompt } from '../protocols/canonical/prompt-rewrite.ts';
 import type { CanonicalRequest } from '../protocols/canonical/types.ts';
 import { type CollectedAnswer, relayCollect } from '../relay/collect.ts';
 import type { PassthroughEncoder, StreamEncoder, StreamOutput } from '../relay/encoders.ts';
@@ -50,7 +51,13 @@ export function clientAbortSignal(reply: FastifyReply): AbortSignal {
 }
 
 export function relayServices(services: GatewayServices): RelayServices {
-  return { pool: services.pool, upstream: services.upstream, metrics: services.metrics, now: services.now };
+  return {
+    pool: services.pool,
+    upstream: services.upstream,
+    metrics: services.metrics,
+    now: services.now,
+    ...(services.mayPayWithCredits === undefined ? {} : { mayPayWithCredits: services.mayPayWithCredits }),
+  };
 }
 
 function streamOutput(adapter: DialectAdapter | PassthroughAdapter): StreamOutput {
@@ -58,13 +65,21 @@ function streamOutput(adapter: DialectAdapter | PassthroughAdapter): StreamOutpu
   return { kind: 'events', createEncoder: (accountId) => adapter.createEncoder(accountId) };
 }
 
+function withPromptRewrite(canonical: CanonicalRequest, phrases: readonly string[]): CanonicalRequest {
+  if (phrases.length === 0) return canonical;
+  const request = rewriteSystemPrompt(canonical.request, parsePromptRewriteRules(phrases));
+  return request === canonical.request ? canonical : { ...canonical, request };
+}
+
 export async function serveGeneration(
   services: GatewayServices,
   request: FastifyRequest,
   reply: FastifyReply,
-  canonical: CanonicalRequest,
+  translated: CanonicalRequest,
   adapter: DialectAdapter | PassthroughAdapter,
 ): Promise<FastifyReply> {
+  // The optional rewrite of prompt-filter trigger phrases (docs/upstream.md), once for every generation route.
+  const canonical = withPromptRewrite(translated, services.config().models.promptRewrite);
   const facts = factsOf(request);
   facts.logged = true;
   facts.clientModel = canonical.clientModel;

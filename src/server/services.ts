@@ -33,6 +33,13 @@ export interface GatewayServices {
   events: EventBus<AdminEvent>;
   /** Quota snapshots on demand (the background schedule runs by itself); set once the runtime built it. */
   quota?: QuotaRefresher;
+  /**
+   * Retired upstream id → replacement, merged from every account's fetchAvailableModels `deprecatedModelIds`
+   * (updated on each pool reload); the translators' model resolution follows it.
+   */
+  modelForwarding?(): Readonly<Record<string, string>>;
+  /** Whether the account may pay with Google One AI credits (agw.use_credits and a usable balance). */
+  mayPayWithCredits?(accountId: string): boolean;
   /** Reloads the pool from the store now (after this process changed accounts). */
   reloadPool(): Promise<void>;
   now(): number;

@@ -28,8 +28,13 @@ export type TokenData = z.infer<typeof tokenDataSchema>;
 
 export const modelQuotaSchema = z.looseObject({
   name: z.string(),
-  /** 0-100, remaining. */
+  /** 0-100, remaining. 100 with `percentage_unknown` when Google reported no remainingFraction. */
   percentage: z.number(),
+  /**
+   * Google listed the model without `remainingFraction` (some free-tier models, issue 16): the remaining quota is
+   * unknown, not 0 %. Quota protection and quota-aware selection ignore such a model; views show "unknown".
+   */
+  percentage_unknown: z.boolean().nullish(),
   /** RFC 3339 or "". */
   reset_time: z.string().default(''),
   display_name: z.string().nullish(),
@@ -68,6 +73,8 @@ export const quotaDataSchema = z.looseObject({
   subscription_tier: z.string().nullish(),
   model_forwarding_rules: z.record(z.string(), z.string()).default({}),
   quota_groups: z.array(quotaGroupSchema).nullish(),
+  /** Google One AI credits loadCodeAssist reported (issue 16): `amount` and the least balance that may pay. */
+  google_one_credits: z.looseObject({ amount: z.number(), minimum_for_usage: z.number() }).nullish(),
 });
 export type QuotaData = z.infer<typeof quotaDataSchema>;
 

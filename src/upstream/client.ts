@@ -49,9 +49,23 @@ const defaultAnthropicBeta = 'claude-code-20250219';
 /** Placeholder project ids some clients send; Google rejects them as a billing project. */
 const placeholderProjects = new Set(['test-project', 'project-id']);
 
-/** Generation moves on after a network error, 404, 408 or 5xx; a 429 or another 4xx is the account's answer. */
+/**
+ * A 429 that says this server has no capacity for the model (MODEL_CAPACITY_EXHAUSTED, "No capacity available"):
+ * capacity is per server, so the next base URL may serve the same account at once (issue 16; peers fall back too).
+ */
+const capacityWords = /MODEL_CAPACITY_EXHAUSTED|no capacity available/i;
+
+/**
+ * Generation moves on after a network error, 404, 408, 5xx or a 429 "no capacity"; any other 429 (quota, rate
+ * limit) or 4xx is the account's answer and goes back to the pool as it is.
+ */
 export function generationPolicy(endpoints: readonly string[]): EndpointPolicy {
-  return { endpoints, fallbackOn: (status) => status === 404 || status === 408 || status >= 500 };
+  return {
+    endpoints,
+    fallbackOn: (status) => status === 404 || status === 408 || status >= 500,
+    inspectBodyOn: (status) => status === 429,
+    fallbackOnBody: (_status, bodyText) => capacityWords.test(bodyText),
+  };
 }
 
 /** The headers of §2.3 for one call. */

@@ -1,10 +1,11 @@
 /**
  * The ONE transport to Google's `v1internal` API, shared by generation (client.ts) and the Cloud Code management
- * calls (src/google/code-assist.ts): one keep-alive undici Agent, endpoints tried in order under a caller-given
+ * calls (src/google/code-assist.ts): one keep-alive undici Agent per OAuth identity, endpoints tried in order under a caller-given
  * policy, per-phase timeouts, and cancellation that reaches the socket. It never retries beyond the endpoint
  * fallback (the pool's rotation loop is the only retry loop), never reads a 2xx body itself, and never logs
  * bodies or tokens. Its owner (the composition root) closes it.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, request } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
@@ -16,6 +17,12 @@ export interface EndpointPolicy {
   readonly endpoints: readonly string[];
   /** True for a status after which the next endpoint is tried; the last endpoint's answer is returned as it is. */
   readonly fallbackOn: (status: number) => boolean;
+  /**
+   * Answers whose body decides: for a status this accepts, the error body is read (at most 64 KiB) and the next
+   * endpoint is tried when `fallbackOnBody` says so; otherwise the answer is returned with that body.
+   */
+  readonly inspectBodyOn?: (status: number) => boolean;
+  readonly fallbackOnBody?: (status: number, bodyText: string) => boolean;
 }
 
 /** Per-call time budgets, milliseconds. */
@@ -71,7 +78,7 @@ export interface TransportSettings {
 
 export interface UpstreamTransport {
   send(request: TransportRequest): Promise<UpstreamResponse>;
-  /** Closes the Agent and its sockets (not a dispatcher passed in: its creator closes that). */
+  /** Closes the Agents and their sockets (not a dispatcher passed in: its creator closes that). */
   close(): Promise<void>;
 }
 
@@ -98,23 +105,53 @@ function callerAbortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The upstream call was cancelled', 'AbortError');
 }
 
-/** Creates the transport; its Agent lives until close(). */
+/** Most identities with a connection pool of their own at once; the least recently used one is closed beyond. */
+const maxIdentityPools = 256;
+
+/**
+ * The connection pool of one OAuth identity (issue 16): Google sees each account on its own connections, as the
+ * Antigravity app of that account would, and no TCP/TLS connection ever carries two accounts' bearers (peers keep
+ * one pool per credential too). The identity is the bearer token of the call, hashed so no token is kept as a key;
+ * a refreshed token gets a new pool and the old one idles out (keep-alive) or is closed when evicted.
+ */
+function identityOf(headers: Readonly<Record<string, string>>): string {
+  const bearer = headers['authorization'] ?? headers['Authorization'] ?? '';
+  return createHash('sha256').update(bearer).digest('base64url');
+}
+
+/** Creates the transport; its Agents live until close(). */
 export function createUpstreamTransport(
   settings: TransportSettings,
   dependencies: { dispatcher?: Dispatcher } = {},
 ): UpstreamTransport {
-  const ownAgent = dependencies.dispatcher
-    ? undefined
-    : new Agent({
-        connect: { timeout: settings.connectTimeoutMs },
-        keepAliveTimeout: settings.keepAliveTimeoutMs,
-        keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
-        // HTTP/1.1 only: each stream gets its own socket, so cancelling one closes exactly that socket, and
-        // undici's h2 support is still marked experimental.
-        allowH2: false,
-        ...(settings.connections === undefined ? {} : { connections: settings.connections }),
-      });
-  const dispatcher: Dispatcher = dependencies.dispatcher ?? ownAgent!;
+  const newAgent = (): Agent =>
+    new Agent({
+      connect: { timeout: settings.connectTimeoutMs },
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
+      // HTTP/1.1 only: each stream gets its own socket, so cancelling one closes exactly that socket, and
+      // undici's h2 support is still marked experimental.
+      allowH2: false,
+      ...(settings.connections === undefined ? {} : { connections: settings.connections }),
+    });
+  /** Identity → its own Agent, in least-recently-used order (a Map keeps insertion order). */
+  const ownAgents = new Map<string, Agent>();
+  const dispatcherFor = (headers: Readonly<Record<string, string>>): Dispatcher => {
+    // A dispatcher passed in (tests, a proxy) is used as it is: its creator decides how it pools.
+    if (dependencies.dispatcher) return dependencies.dispatcher;
+    const identity = identityOf(headers);
+    let agent = ownAgents.get(identity);
+    if (agent !== undefined) ownAgents.delete(identity);
+    else agent = newAgent();
+    ownAgents.set(identity, agent);
+    if (ownAgents.size > maxIdentityPools) {
+      const [oldest, evicted] = ownAgents.entries().next().value as [string, Agent];
+      ownAgents.delete(oldest);
+      // close() lets calls in flight finish, then closes the sockets.
+      void evicted.close().catch(() => undefined);
+    }
+    return agent;
+  };
 
   async function send(call: TransportRequest): Promise<UpstreamResponse> {
     const { policy, timeouts } = call;
@@ -150,7 +187,7 @@ export function createUpstreamTransport(
         let response: Dispatcher.ResponseData;
         try {
           response = await request(url, {
-            dispatcher,
+            dispatcher: dispatcherFor(call.headers),
             method: 'POST',
             headers: Array.isArray(call.body)
               ? { ...call.headers, 'content-length': String(byteLength(call.body)) }
@@ -174,6 +211,15 @@ export function createUpstreamTransport(
           attempts.push({ endpoint, status });
           await response.body.dump({ limit: discardLimitBytes }).catch(() => undefined);
           continue;
+        }
+        if (!isLast && policy.inspectBodyOn?.(status) === true && policy.fallbackOnBody !== undefined) {
+          const text = await readLimited(response.body).catch(() => '');
+          if (policy.fallbackOnBody(status, text)) {
+            attempts.push({ endpoint, status });
+            continue;
+          }
+          finish();
+          return bufferedResponse(response, endpoint, text);
         }
         return wrapResponse(response, endpoint, failure, finish);
       }
@@ -202,8 +248,45 @@ export function createUpstreamTransport(
   return {
     send,
     close: async () => {
-      if (ownAgent) await ownAgent.close();
+      const agents = [...ownAgents.values()];
+      ownAgents.clear();
+      await Promise.all(agents.map((agent) => agent.close()));
     },
+  };
+}
+
+/** Reads an error body, at most `discardLimitBytes` (the rest is dropped with the connection). */
+async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  for await (const chunk of body) {
+    const piece = chunk as Uint8Array;
+    size += piece.length;
+    text += decoder.decode(piece, { stream: true });
+    if (size > discardLimitBytes) {
+      body.destroy();
+      break;
+    }
+  }
+  return text + decoder.decode();
+}
+
+/** A non-2xx answer whose body was already read (to decide on the fallback), handed on as it was. */
+function bufferedResponse(response: Dispatcher.ResponseData, endpoint: string, text: string): UpstreamResponse {
+  const bytes = new TextEncoder().encode(text);
+  const body: UpstreamBody = {
+    async *[Symbol.asyncIterator]() {
+      if (bytes.length > 0) yield bytes;
+    },
+    destroy: () => undefined,
+  };
+  return {
+    status: response.statusCode,
+    headers: flattenHeaders(response.headers),
+    body,
+    endpoint,
+    text: async () => text,
   };
 }
 

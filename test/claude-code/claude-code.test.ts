@@ -33,7 +33,12 @@ let harness: Harness;
 let workDirectory: string;
 
 before(async () => {
-  harness = await startHarness({ accounts: [{ email: 'claude-code@example.com' }] });
+  // Claude Code (-p) sends the Agent SDK identity line, which Google's prompt filter refuses (the fake enforces it by
+  // default): Claude Code users turn on the trigger-phrase rewrite (docs/upstream.md).
+  harness = await startHarness({
+    accounts: [{ email: 'claude-code@example.com' }],
+    settings: { 'agw.prompt_rewrite': true },
+  });
   workDirectory = await tempDir('agw-claude-code-');
   await writeFile(join(workDirectory, 'notes.txt'), 'the secret word is banana\n');
 });

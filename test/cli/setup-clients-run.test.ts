@@ -16,7 +16,12 @@ import { type Harness, startHarness } from '../harness/gateway-harness.ts';
 let harness: Harness;
 
 before(async () => {
-  harness = await startHarness({ accounts: [{ email: 'setup-run@example.com' }] });
+  // Claude Code sends the Agent SDK identity line, which Google's prompt filter refuses (on in the fake by default);
+  // the gateway's opt-in trigger-phrase rewrite gets it through (docs/upstream.md, issue 16).
+  harness = await startHarness({
+    accounts: [{ email: 'setup-run@example.com' }],
+    settings: { 'agw.prompt_rewrite': true },
+  });
 });
 after(() => harness.close());
 
@@ -80,7 +85,8 @@ test('Gemini CLI answers through agw with only the settings agw setup wrote', as
   assert.match(outcome.response ?? '', /Echo: [\s\S]*Hello from setup/);
   const calls = harness.fake.control.calls({ endpoint: 'streamGenerateContent' }).slice(before);
   assert.ok(
-    calls.some((call) => (call.body as { model?: string }).model === 'gemini-3.1-pro-preview'),
-    'the model agw setup chose',
+    // gemini-3.1-pro-preview was retired upstream; agw's built-in table sends it to gemini-pro-agent (docs/models.md).
+    calls.some((call) => (call.body as { model?: string }).model === 'gemini-pro-agent'),
+    'the model agw setup chose, as agw maps it',
   );
 });

@@ -103,7 +103,8 @@ describe('answers and quota of 2026', () => {
       assert.equal((await generate(withSystem('<system-conventions>'))).status, 200);
     });
 
-    test('off (the default): trigger phrases are answered', async () => {
+    test('off: trigger phrases are answered', async () => {
+      started.google.control.setRules({ promptFilter: { enabled: false } });
       assert.equal((await generate(withSystem(defaultTriggerPhrases[0]!))).status, 200);
     });
   });
@@ -226,14 +227,14 @@ describe('answers and quota of 2026', () => {
 
   test('every setting is reachable over the HTTP control surface', async () => {
     const control = started.google.urls.control;
-    const rules = await postJson(`${control}/rules`, { outputCaps: true, promptFilter: { status: 503 } });
+    const rules = await postJson(`${control}/rules`, { outputCaps: false, promptFilter: { status: 503 } });
     assert.equal(rules.status, 200);
-    assert.equal(rules.body.outputCaps, true);
+    assert.equal(rules.body.outputCaps, false);
     assert.equal(rules.body.promptFilter.status, 503);
-    assert.equal(rules.body.promptFilter.enabled, false);
+    assert.equal(rules.body.promptFilter.enabled, true, 'the default, kept by a partial patch');
     const read = await fetch(`${control}/rules`).then((response) => response.json());
-    assert.equal(read.outputCaps, true);
-    started.google.control.setRules({ outputCaps: false });
+    assert.equal(read.outputCaps, false);
+    started.google.control.setRules({ outputCaps: true, promptFilter: { status: 429 } });
 
     assert.equal(
       (await postJson(`${control}/user-project-header`, { email: started.email, mode: 'service-disabled' })).status,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { agwUserAgent, postJson, type Started, startWithAccount } from './helpers.ts';
-import { knownModelNames } from './index.ts';
+import { currentModelNames } from './index.ts';
 
 describe('loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSummary', () => {
   let started: Started;
@@ -68,7 +68,7 @@ describe('loadCodeAssist, onboardUser, fetchAvailableModels, retrieveUserQuotaSu
       project: started.google.control.account(started.email)!.projectId(),
     });
     assert.equal(reply.status, 200);
-    assert.deepEqual(Object.keys(reply.body.models).sort(), [...knownModelNames].sort());
+    assert.deepEqual(Object.keys(reply.body.models).sort(), [...currentModelNames].sort());
     const flash = reply.body.models['gemini-3-flash'];
     assert.deepEqual(flash.quotaInfo, { remainingFraction: 0.25, resetTime: '2026-03-05T07:20:42Z' });
     for (const key of [

@@ -70,7 +70,8 @@ describe('model registry of 2026', () => {
     assert.equal(reply.body.models['gemini-pro-agent'].maxOutputTokens, 65535);
   });
 
-  test('rule off (the default): retired ids the fake served before are still listed and answered', async () => {
+  test('rule off: retired ids the fake served before are still listed and answered', async () => {
+    started.google.control.setRules({ retiredModels: false });
     const reply = await models();
     assert.ok('gemini-2.5-flash' in reply.body.models);
     assert.equal((await generate(envelope('gemini-2.5-flash', 'hi'))).status, 200);
@@ -206,14 +207,14 @@ describe('model registry of 2026', () => {
 
 test('rules given as an option are the starting point, and reset() returns to them', async () => {
   const { createFakeGoogle } = await import('./index.ts');
-  const google = await createFakeGoogle({ rules: { retiredModels: true, promptFilter: { enabled: true } } });
+  const google = await createFakeGoogle({ rules: { retiredModels: false, promptFilter: { enabled: true } } });
   try {
-    assert.equal(google.control.rules().retiredModels, true);
+    assert.equal(google.control.rules().retiredModels, false);
     assert.equal(google.control.rules().promptFilter.enabled, true);
     assert.deepEqual(google.control.rules().promptFilter.phrases, defaultRules().promptFilter.phrases);
-    google.control.setRules({ retiredModels: false });
+    google.control.setRules({ retiredModels: true });
     google.control.reset();
-    assert.equal(google.control.rules().retiredModels, true);
+    assert.equal(google.control.rules().retiredModels, false);
   } finally {
     await google.close();
   }

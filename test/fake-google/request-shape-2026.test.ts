@@ -313,7 +313,8 @@ describe('request shape rules of 2026', () => {
       assert.equal((await withMax('gemini-3-flash', 65536)).status, 200);
     });
 
-    test('rule off (the default): any maxOutputTokens is answered', async () => {
+    test('rule off: any maxOutputTokens is answered', async () => {
+      started.google.control.setRules({ outputCaps: false });
       assert.equal((await withMax('claude-sonnet-4-6', 100000)).status, 200);
     });
   });

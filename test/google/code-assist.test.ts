@@ -172,10 +172,12 @@ describe('fetchAvailableModels', () => {
       converted.models.map((model) => [model.name, model.percentage, model.reset_time]),
       [
         ['gemini-3-flash', 82, '2026-03-05T07:20:42Z'],
-        ['claude-sonnet-4-5', 0, ''],
+        // No remainingFraction: unknown (issue 16), stored as 100 with percentage_unknown, never 0 %.
+        ['claude-sonnet-4-5', 100, ''],
         ['imagen-4', 50, ''],
       ],
     );
+    assert.equal(converted.models[1]?.percentage_unknown, true);
     assert.deepEqual(converted.models[0], {
       name: 'gemini-3-flash',
       percentage: 82,

@@ -112,8 +112,30 @@ const table: Row[] = [
   },
   {
     name: '200 with an error body → server error, rotate',
-    failure: http(200, googleError(500, 'This version of Antigravity is no longer supported')),
+    failure: http(200, googleError(500, 'Internal error encountered.')),
     expect: { action: 'rotate', code: 'AGW_UPSTREAM_SERVER_ERROR', status: 200 },
+  },
+  {
+    name: '429 RESOURCE_EXHAUSTED without any detail (prompt filter) → rotate, no cooldown',
+    failure: http(429, {
+      error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' },
+    }),
+    expect: { action: 'rotate', code: 'AGW_UPSTREAM_PROMPT_FILTERED', coolAccount: false, status: 429 },
+  },
+  {
+    name: '503 UNAVAILABLE without any detail (prompt filter) → rotate, no cooldown',
+    failure: http(503, {
+      error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' },
+    }),
+    expect: { action: 'rotate', code: 'AGW_UPSTREAM_PROMPT_FILTERED', coolAccount: false, status: 503 },
+  },
+  {
+    name: '200 "no longer supported" text → client outdated, no rotation, no cooldown',
+    failure: http(
+      200,
+      'This version of Antigravity is no longer supported. Please update to receive the latest features!',
+    ),
+    expect: { action: 'client-error', code: 'AGW_UPSTREAM_CLIENT_OUTDATED', status: 502 },
   },
   {
     name: '400 → client error, no rotation',

@@ -339,13 +339,31 @@ describe('poisoned requests', () => {
     assert.equal(hashed, 1, 'computed once for the whole request');
   });
 
-  test('without successes elsewhere it is a real rate limit, not poison', async () => {
+  test('without successes elsewhere a 429 with no reason at all (prompt filter) fails the request and cools no account', async () => {
     const { pool } = createTestPool({ poisonThreshold: 3 });
     pool.load(five());
     const error = await rejection(
       pool.execute({ model: 'claude', requestFingerprint: 'bad' }, async () =>
         httpFailure(429, rateLimitedWithoutHint()),
       ),
+    );
+    assert.equal(error.code, 'AGW_UPSTREAM_PROMPT_FILTERED');
+    assert.equal(pool.status().filter((account) => account.state === 'cooling').length, 0);
+  });
+
+  test('without successes elsewhere a rate limit without reset is a real rate limit, not poison', async () => {
+    const { pool } = createTestPool({ poisonThreshold: 3 });
+    pool.load(five());
+    const limited = {
+      error: {
+        code: 429,
+        message: 'Too many requests per minute.',
+        status: 'RESOURCE_EXHAUSTED',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED' }],
+      },
+    };
+    const error = await rejection(
+      pool.execute({ model: 'claude', requestFingerprint: 'bad' }, async () => httpFailure(429, limited)),
     );
     assert.equal(error.code, 'AGW_ATTEMPTS_EXHAUSTED');
     assert.equal(pool.status().filter((account) => account.state === 'cooling').length, 3);

@@ -174,13 +174,13 @@ test('a client that aborts mid-stream makes the upstream request close', async (
 test('custom mappings reach upstream and X-Mapped-Model names the upstream model', async () => {
   const harness = await startHarness({
     accounts: [{ email: 'mapping@example.com' }],
-    settings: { 'proxy.custom_mapping': { 'my-fast-model': 'gemini-2.5-flash', 'team-*': 'gemini-3-flash' } },
+    settings: { 'proxy.custom_mapping': { 'my-fast-model': 'gemini-3.1-flash-lite', 'team-*': 'gemini-3-flash' } },
   });
   try {
     for (const [model, expected] of [
-      ['my-fast-model', 'gemini-2.5-flash'],
+      ['my-fast-model', 'gemini-3.1-flash-lite'],
       ['team-anything', 'gemini-3-flash'],
-      ['gpt-4o', 'gemini-2.5-flash'],
+      ['gpt-4o', 'gemini-3-flash'],
     ] as const) {
       const response = await post(
         harness,

@@ -193,8 +193,8 @@ test("Claude Code's title requests go to the background model, visible in X-Mapp
     }),
   });
   assert.equal(response.status, 200);
-  assert.equal(response.headers.get('x-mapped-model'), 'gemini-2.5-flash');
-  assert.equal(lastUpstreamRequest().model, 'gemini-2.5-flash');
+  assert.equal(response.headers.get('x-mapped-model'), 'gemini-3.1-flash-lite');
+  assert.equal(lastUpstreamRequest().model, 'gemini-3.1-flash-lite');
 });
 
 test('errors reach the SDK typed, in the Anthropic shape', async () => {

@@ -24,7 +24,8 @@ export function quotaBar(percentage: number): string {
 function quotaRows(account: Account): unknown[][] {
   const rows: unknown[][] = [];
   for (const model of account.quota?.models ?? []) {
-    rows.push([account.email, model.name, quotaBar(model.percentage), model.reset_time || '']);
+    const bar = model.percentage_unknown === true ? 'unknown' : quotaBar(model.percentage);
+    rows.push([account.email, model.name, bar, model.reset_time || '']);
   }
   for (const group of account.quota?.quota_groups ?? []) {
     for (const bucket of group.buckets) {

@@ -92,6 +92,8 @@ const messagesRequestSchema = z.looseObject({
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().nonnegative().optional(),
   stream: z.boolean().optional(),
+  /** `effort` (low | medium | high | max) goes with adaptive thinking; other values are read as high. */
+  output_config: z.looseObject({ effort: z.string().optional() }).optional(),
 });
 
 const countTokensRequestSchema = z.looseObject(countTokensShape);

@@ -14,7 +14,7 @@ import type {
   GeminiRequest,
   GeminiTool,
 } from '../canonical/types.ts';
-import { type ModelFamily, modelFamily, resolveModel } from '../models.ts';
+import { followForwarding, type ModelFamily, modelFamily, resolveModel } from '../models.ts';
 import { sanitizeToolSchema } from '../schema-sanitizer.ts';
 import { deriveSessionKey } from '../session-key.ts';
 import { type BackgroundTaskKind, detectBackgroundTask } from './background-task.ts';
@@ -30,6 +30,8 @@ export const thinkingOutputMargin = 8_192;
 export interface TranslationOptions {
   /** `proxy.custom_mapping` of gui_config.json. */
   customMapping: Readonly<Record<string, string>>;
+  /** Retired upstream id → its replacement (`deprecatedModelIds`; protocols/models.ts). */
+  modelForwarding?: Readonly<Record<string, string>>;
   signatureStore: SignatureStore;
   /** The account the request will be sent with, when already chosen; narrows signature checks to it. */
   accountId?: string;
@@ -58,8 +60,9 @@ export function toCanonicalRequest(original: MessagesRequest, options: Translati
   const backgroundTask = detected !== undefined && options.backgroundTaskModel !== undefined ? detected : undefined;
   const upstreamModel =
     backgroundTask !== undefined && options.backgroundTaskModel !== undefined
-      ? options.backgroundTaskModel
-      : resolveModel(request.model, { customMapping: options.customMapping }).upstreamModel;
+      ? followForwarding(options.backgroundTaskModel, options.modelForwarding ?? {})
+      : resolveModel(request.model, { customMapping: options.customMapping, forwarding: options.modelForwarding ?? {} })
+          .upstreamModel;
   const family = modelFamily(upstreamModel);
   const sessionKey = deriveSessionKey({
     explicit: options.sessionHeader ?? request.metadata?.user_id ?? undefined,
@@ -95,7 +98,7 @@ export function toCanonicalRequest(original: MessagesRequest, options: Translati
     const toolConfig = mapToolChoice(request.tool_choice, tools);
     if (toolConfig !== undefined) gemini.toolConfig = toolConfig;
   }
-  gemini.generationConfig = generationConfig(request, thinkingEnabled);
+  gemini.generationConfig = generationConfig(request, thinkingEnabled, family);
 
   return {
     protocol: 'anthropic',
@@ -112,7 +115,29 @@ export function toCanonicalRequest(original: MessagesRequest, options: Translati
   };
 }
 
-function generationConfig(request: MessagesRequest, thinkingEnabled: boolean): GeminiGenerationConfig {
+/** Anthropic `output_config.effort` → Gemini `thinkingLevel` (the backend maps it for Claude too). */
+const effortLevels: Readonly<Record<string, string>> = { low: 'low', medium: 'medium', high: 'high', max: 'high' };
+
+/**
+ * Adaptive thinking (`thinking: {type: "adaptive"}`, Claude Code's default for Opus 4.6): the model picks its own
+ * budget, steered by `output_config.effort`. Claude behind Cloud Code takes that as `thinkingLevel`, default high
+ * (Anthropic's default effort); Gemini thinks dynamically and gets a level only when the client named an effort.
+ */
+function adaptiveThinking(
+  request: MessagesRequest,
+  family: ModelFamily,
+): NonNullable<GeminiGenerationConfig['thinkingConfig']> {
+  const effort = request.output_config?.effort;
+  const level = effort === undefined ? undefined : (effortLevels[effort.toLowerCase()] ?? 'high');
+  if (family === 'claude') return { includeThoughts: true, thinkingLevel: level ?? 'high' };
+  return level === undefined ? { includeThoughts: true } : { includeThoughts: true, thinkingLevel: level };
+}
+
+function generationConfig(
+  request: MessagesRequest,
+  thinkingEnabled: boolean,
+  family: ModelFamily,
+): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = { maxOutputTokens: request.max_tokens };
   if (request.temperature !== undefined) config.temperature = request.temperature;
   if (request.top_p !== undefined) config.topP = request.top_p;
@@ -120,7 +145,7 @@ function generationConfig(request: MessagesRequest, thinkingEnabled: boolean): G
   if (request.stop_sequences !== undefined && request.stop_sequences.length > 0)
     config.stopSequences = [...request.stop_sequences];
   if (thinkingEnabled && request.thinking !== undefined) {
-    if (request.thinking.type === 'adaptive') config.thinkingConfig = { includeThoughts: true };
+    if (request.thinking.type === 'adaptive') config.thinkingConfig = adaptiveThinking(request, family);
     else {
       const budget = request.thinking.budget_tokens ?? defaultThinkingBudget;
       config.thinkingConfig = { includeThoughts: true, thinkingBudget: budget };

@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import { isImageModel } from '../models.ts';
+import { capOutputTokens } from './output-caps.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason, GeminiRequest } from './types.ts';
+import { addRequiredPlaceholders, placeholderArguments } from './validated-tools.ts';
 
 export interface V1InternalEnvelope {
   project: string;
@@ -52,7 +54,14 @@ export function accountSessionId(accountId: string): string {
 
 /** Wraps a Gemini request for v1internal. The input request is not modified. */
 export function buildEnvelope(input: EnvelopeInput): V1InternalEnvelope {
-  const request: GeminiRequest = { ...input.request };
+  // Claude in VALIDATED mode needs a required property on every tool (validated-tools.ts).
+  // Output caps per model (output-caps.ts).
+  const request: GeminiRequest = {
+    ...capOutputTokens(
+      addRequiredPlaceholders(input.request, placeholderArguments(input.model, input.request)),
+      input.model,
+    ),
+  };
   if (request.sessionId === undefined && input.accountId !== undefined && input.accountId !== '') {
     request.sessionId = accountSessionId(input.accountId);
   }

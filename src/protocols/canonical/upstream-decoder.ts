@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { CanonicalEvent, CanonicalUsage, FinishReason, StreamedBlockKind } from './types.ts';
+import { type PlaceholderArguments, withoutPlaceholder } from './validated-tools.ts';
 
 export interface UpstreamDecoder {
   /** One parsed JSON chunk (a `data:` payload of the upstream SSE stream, or a whole non-stream body). */
@@ -170,8 +171,14 @@ function sameUsage(left: CanonicalUsage | undefined, right: CanonicalUsage): boo
   );
 }
 
+export interface DecoderOptions {
+  /** Placeholder arguments the envelope added to tools (validated-tools.ts); removed from returned calls. */
+  placeholders?: PlaceholderArguments;
+}
+
 /** Creates a stateful decoder for one upstream response. */
-export function createUpstreamDecoder(): UpstreamDecoder {
+export function createUpstreamDecoder(options: DecoderOptions = {}): UpstreamDecoder {
+  const placeholders: PlaceholderArguments = options.placeholders ?? new Map();
   let started = false;
   let finished = false;
   let failed = false;
@@ -217,7 +224,7 @@ export function createUpstreamDecoder(): UpstreamDecoder {
     const functionCall = part['functionCall'];
     if (isObject(functionCall) && typeof functionCall['name'] === 'string') {
       const name = functionCall['name'];
-      const args = isObject(functionCall['args']) ? functionCall['args'] : {};
+      const args = withoutPlaceholder(name, isObject(functionCall['args']) ? functionCall['args'] : {}, placeholders);
       const upstreamId = typeof functionCall['id'] === 'string' && functionCall['id'] !== '' ? functionCall['id'] : '';
       const key = upstreamId !== '' ? `id:${upstreamId}` : `call:${name}:${JSON.stringify(args)}`;
       if (seenToolCalls.has(key)) return;

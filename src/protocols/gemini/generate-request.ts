@@ -13,6 +13,8 @@ import type { GenerateRequest } from './generate-schema.ts';
 
 export interface GeminiTranslationOptions {
   customMapping: Readonly<Record<string, string>>;
+  /** Retired upstream id → its replacement (`deprecatedModelIds`; protocols/models.ts). */
+  modelForwarding?: Readonly<Record<string, string>>;
   /** True for `streamGenerateContent`. */
   stream: boolean;
   /** Explicit session id from a request header. */
@@ -71,7 +73,10 @@ export function toCanonicalRequest(
   options: GeminiTranslationOptions,
 ): GeminiCanonicalRequest {
   const clientModel = model.replace(/^models\//, '');
-  const { upstreamModel } = resolveModel(clientModel, { customMapping: options.customMapping });
+  const { upstreamModel } = resolveModel(clientModel, {
+    customMapping: options.customMapping,
+    forwarding: options.modelForwarding ?? {},
+  });
   const source = body as GeminiRequest;
   const request: GeminiRequest = {
     ...source,

@@ -12,7 +12,7 @@ import type {
   GeminiRequest,
   GeminiTool,
 } from '../canonical/types.ts';
-import { isThinkingModel, modelFamily, resolveModel } from '../models.ts';
+import { isThinkingModel, modelFamily, outputLimit, resolveModel } from '../models.ts';
 import { remoteUrlProblem } from '../remote-url.ts';
 import { fixToolArguments, sanitizeToolSchema } from '../schema-sanitizer.ts';
 import { deriveSessionKey } from '../session-key.ts';
@@ -20,6 +20,8 @@ import type { ChatContentPart, ChatMessage, ChatRequest } from './chat-schema.ts
 
 export interface ChatTranslationOptions {
   customMapping: Readonly<Record<string, string>>;
+  /** Retired upstream id → its replacement (`deprecatedModelIds`; protocols/models.ts). */
+  modelForwarding?: Readonly<Record<string, string>>;
   /** When false (the default), http(s) image URLs are refused with AGW_FORBIDDEN_URL. */
   allowRemoteImages?: boolean;
   /** Explicit session id from a request header. */
@@ -41,8 +43,6 @@ export const defaultClaudeThinkingBudget = 8192;
 
 /** Claude upstreams reject thinking budgets below this. */
 const minimumClaudeBudget = 1024;
-
-const outputCaps = { claude: 64000, other: 65536 } as const;
 
 const webSearchToolNames = new Set([
   'web_search',
@@ -188,7 +188,7 @@ function thinkingSettings(
   maxTokens: number | undefined,
 ): { thinkingConfig?: GeminiGenerationConfig['thinkingConfig']; maxOutputTokens?: number } {
   const family = modelFamily(upstreamModel);
-  const cap = family === 'claude' ? outputCaps.claude : outputCaps.other;
+  const cap = outputLimit(upstreamModel);
   const effort = chat.reasoning_effort ?? undefined;
   const capped = maxTokens === undefined ? undefined : Math.min(maxTokens, cap);
   if (effort === 'none') {
@@ -197,7 +197,9 @@ function thinkingSettings(
     if (capped !== undefined) result.maxOutputTokens = capped;
     return result;
   }
-  if (effort === undefined && !isThinkingModel(upstreamModel)) {
+  // A `-thinking` client name still asks for thinking when its upstream id no longer carries the suffix (Claude
+  // Sonnet 4.6 thinks by its thinking config since the -thinking id was retired).
+  if (effort === undefined && !isThinkingModel(upstreamModel) && !chat.model.toLowerCase().endsWith('-thinking')) {
     return capped === undefined ? {} : { maxOutputTokens: capped };
   }
   let budget: number | undefined =
@@ -259,7 +261,10 @@ export function pushContent(contents: GeminiContent[], role: string, parts: Gemi
 /** Translates a validated chat request. Throws AGW_INVALID_REQUEST / AGW_FORBIDDEN_URL on bad content. */
 export function toCanonicalRequest(chat: ChatRequest, options: ChatTranslationOptions): OpenAiCanonicalRequest {
   const allowRemote = options.allowRemoteImages === true;
-  const { upstreamModel } = resolveModel(chat.model, { customMapping: options.customMapping });
+  const { upstreamModel } = resolveModel(chat.model, {
+    customMapping: options.customMapping,
+    forwarding: options.modelForwarding ?? {},
+  });
   const declared = declareTools(chat.tools);
   const signatureSentinel = modelFamily(upstreamModel) === 'gemini';
   const systemTexts: string[] = [];

@@ -12,6 +12,8 @@ import { type CompletionsRequest, promptOf } from './completions-schema.ts';
 
 export interface CompletionsTranslationOptions {
   customMapping: Readonly<Record<string, string>>;
+  /** Retired upstream id → its replacement (`deprecatedModelIds`; protocols/models.ts). */
+  modelForwarding?: Readonly<Record<string, string>>;
   /** Explicit session id from a request header. */
   sessionHeader?: string;
 }
@@ -25,7 +27,10 @@ export function toCompletionsCanonicalRequest(
   body: CompletionsRequest,
   options: CompletionsTranslationOptions,
 ): CompletionsCanonicalRequest {
-  const { upstreamModel } = resolveModel(body.model, { customMapping: options.customMapping });
+  const { upstreamModel } = resolveModel(body.model, {
+    customMapping: options.customMapping,
+    forwarding: options.modelForwarding ?? {},
+  });
   const prompt = promptOf(body);
   const chat: ChatRequest = { model: body.model, messages: [] };
   if (typeof body.temperature === 'number') chat.temperature = body.temperature;

@@ -18,6 +18,8 @@ export const aspectRatios = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9
 
 export interface ImageTranslationOptions {
   customMapping: Readonly<Record<string, string>>;
+  /** Retired upstream id → its replacement (`deprecatedModelIds`; protocols/models.ts). */
+  modelForwarding?: Readonly<Record<string, string>>;
   sessionHeader?: string;
 }
 
@@ -62,9 +64,10 @@ export function aspectRatioFor(size: string | null | undefined): string | undefi
 export function imageModelFor(
   clientModel: string | undefined,
   customMapping: Readonly<Record<string, string>>,
+  forwarding: Readonly<Record<string, string>> = {},
 ): string {
   if (clientModel === undefined) return defaultImageModel;
-  const { upstreamModel, rule } = resolveModel(clientModel, { customMapping });
+  const { upstreamModel, rule } = resolveModel(clientModel, { customMapping, forwarding });
   const mapped = rule === 'custom-exact' || rule === 'custom-wildcard';
   if (!mapped && /^(dall-e|gpt-image)/.test(clientModel)) return defaultImageModel;
   if (isImageModel(upstreamModel)) return upstreamModel;
@@ -77,7 +80,7 @@ export function toImageCanonicalRequest(
   images: readonly InputImage[],
   options: ImageTranslationOptions,
 ): CanonicalRequest {
-  const upstreamModel = imageModelFor(body.model, options.customMapping);
+  const upstreamModel = imageModelFor(body.model, options.customMapping, options.modelForwarding);
   const parts: GeminiPart[] = images.map((image) => ({ inlineData: { mimeType: image.mimeType, data: image.data } }));
   parts.push({ text: body.prompt });
   const imageConfig: Record<string, string> = {};

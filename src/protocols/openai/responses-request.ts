@@ -34,6 +34,8 @@ import type {
 
 export interface ResponsesTranslationOptions {
   customMapping: Readonly<Record<string, string>>;
+  /** Retired upstream id → its replacement (`deprecatedModelIds`; protocols/models.ts). */
+  modelForwarding?: Readonly<Record<string, string>>;
   /** When false (the default), http(s) image URLs are refused with AGW_FORBIDDEN_URL. */
   allowRemoteImages?: boolean;
   /** Explicit session id from a request header. */
@@ -294,7 +296,10 @@ export function toResponsesCanonicalRequest(
   options: ResponsesTranslationOptions,
 ): ResponsesCanonicalRequest {
   const allowRemote = options.allowRemoteImages === true;
-  const { upstreamModel } = resolveModel(body.model, { customMapping: options.customMapping });
+  const { upstreamModel } = resolveModel(body.model, {
+    customMapping: options.customMapping,
+    forwarding: options.modelForwarding ?? {},
+  });
   const family = modelFamily(upstreamModel);
   const history = options.history ?? [];
   const ownItems = normalizeInput(body.input);

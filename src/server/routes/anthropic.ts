@@ -25,6 +25,7 @@ export function registerAnthropicRoutes(app: FastifyInstance, services: GatewayS
     facts.clientModel = parsed.model;
     const canonical = toCanonicalRequest(parsed, {
       customMapping: config.models.customMapping,
+      modelForwarding: services.modelForwarding?.() ?? {},
       signatureStore: services.signatureStore,
       ...(config.models.backgroundTaskDowngrade ? { backgroundTaskModel: config.models.backgroundTaskModel } : {}),
       ...optionalSession(sessionHeader(request)),

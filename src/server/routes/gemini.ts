@@ -62,6 +62,7 @@ export function registerGeminiRoutes(
     const body = parseGenerateRequest(request.body);
     const canonical = toCanonicalRequest(body, model, {
       customMapping: services.config().models.customMapping,
+      modelForwarding: services.modelForwarding?.() ?? {},
       stream: method === 'streamGenerateContent',
       ...optionalSession(sessionHeader(request)),
     });
@@ -89,7 +90,10 @@ async function countTokens(
   model: string,
 ): Promise<unknown> {
   const body = parseGenerateRequest(request.body);
-  const upstreamModel = resolveModel(model, { customMapping: services.config().models.customMapping }).upstreamModel;
+  const upstreamModel = resolveModel(model, {
+    customMapping: services.config().models.customMapping,
+    forwarding: services.modelForwarding?.() ?? {},
+  }).upstreamModel;
   const facts = factsOf(request);
   facts.mappedModel = upstreamModel;
   reply.header('x-mapped-model', upstreamModel);

@@ -20,6 +20,7 @@ export function registerOpenAiCompletionsRoutes(app: FastifyInstance, services: 
     facts.clientModel = body.model;
     const canonical = toCompletionsCanonicalRequest(body, {
       customMapping: services.config().models.customMapping,
+      modelForwarding: services.modelForwarding?.() ?? {},
       ...optionalSession(sessionHeader(request)),
     });
     const options = {

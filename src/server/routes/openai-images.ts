@@ -96,6 +96,7 @@ export function registerOpenAiImagesRoutes(app: FastifyInstance, services: Gatew
     const facts = factsOf(request);
     const canonical = toImageCanonicalRequest(body, images, {
       customMapping: services.config().models.customMapping,
+      modelForwarding: services.modelForwarding?.() ?? {},
       ...optionalSession(sessionHeader(request)),
     });
     reply.header('x-mapped-model', canonical.upstreamModel);

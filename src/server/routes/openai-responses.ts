@@ -100,6 +100,7 @@ export function registerOpenAiResponsesRoutes(app: FastifyInstance, services: Ga
     const config = services.config();
     return toResponsesCanonicalRequest(body, {
       customMapping: config.models.customMapping,
+      modelForwarding: services.modelForwarding?.() ?? {},
       allowRemoteImages: config.server.allowRemoteImages,
       history,
       compaction,

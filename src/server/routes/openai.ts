@@ -31,6 +31,7 @@ export function registerOpenAiRoutes(
     const config = services.config();
     const canonical = toCanonicalRequest(chat, {
       customMapping: config.models.customMapping,
+      modelForwarding: services.modelForwarding?.() ?? {},
       allowRemoteImages: config.server.allowRemoteImages,
       ...optionalSession(sessionHeader(request)),
     });

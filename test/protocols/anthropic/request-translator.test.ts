@@ -308,7 +308,11 @@ describe('toCanonicalRequest: options', () => {
     });
     assert.equal(tight.request.generationConfig?.maxOutputTokens, 4000 + 8192);
     const adaptive = translate({ messages: [user('a')], thinking: { type: 'adaptive' } });
-    assert.deepEqual(adaptive.request.generationConfig?.thinkingConfig, { includeThoughts: true });
+    // The default test model is Claude: adaptive thinking goes out as thinkingLevel, default high.
+    assert.deepEqual(adaptive.request.generationConfig?.thinkingConfig, {
+      includeThoughts: true,
+      thinkingLevel: 'high',
+    });
     const off = translate({ messages: [user('a')], thinking: { type: 'disabled' } });
     assert.equal(off.request.generationConfig?.thinkingConfig, undefined);
     assert.equal(off.thinkingEnabled, false);

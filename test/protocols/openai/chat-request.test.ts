@@ -58,7 +58,7 @@ describe('toCanonicalRequest: roles and content', () => {
       ],
     });
     assert.equal(canonical.protocol, 'openai');
-    assert.equal(canonical.upstreamModel, 'gemini-2.5-flash');
+    assert.equal(canonical.upstreamModel, 'gemini-3-flash');
     assert.deepEqual(canonical.request.systemInstruction, {
       role: 'user',
       parts: [{ text: 'Be brief.\n\nUse English.' }],

@@ -118,7 +118,7 @@ describe('images', () => {
     assert.equal(imageModelFor(undefined, {}), defaultImageModel);
     assert.equal(imageModelFor('gpt-image-1', {}), defaultImageModel);
     assert.equal(imageModelFor('dall-e-2', {}), defaultImageModel);
-    assert.equal(imageModelFor('gemini-3-pro-image', {}), 'gemini-3-pro-image');
+    assert.equal(imageModelFor('gemini-3-pro-image', {}), 'gemini-3.1-flash-image');
     assert.equal(imageModelFor('my-painter', { 'my-painter': 'gemini-3-pro-image' }), 'gemini-3-pro-image');
     assert.throws(() => imageModelFor('gemini-3-flash', {}), isInvalid(/not an image model/));
   });

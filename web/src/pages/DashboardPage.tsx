@@ -22,6 +22,8 @@ function averageByFamily(accounts: QuotaAccount[]): { family: Family; average: n
   const sums = new Map<Family, { total: number; count: number }>();
   for (const account of accounts) {
     for (const model of account.models) {
+      // An unknown remaining quota is left out of the average rather than counted as 0 %.
+      if (model.percentage === null) continue;
       const family = familyOf(model.name);
       const sum = sums.get(family) ?? { total: 0, count: 0 };
       sum.total += model.percentage;
