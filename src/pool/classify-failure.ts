@@ -159,12 +159,17 @@ export function classifyFailure(failure: UpstreamFailure, settings: PoolSettings
     return { action: 'rotate', code: 'AGW_UPSTREAM_SERVER_ERROR', coolAccount: true, status, message };
   }
   if (isReasonlessRefusal(status, body, bodyText, headers)) {
+    // A bare 503 is also what a backend outage looks like: it cools no account either way, but ends as a server
+    // error (with the hint) rather than claiming a prompt filter it cannot tell apart.
     return {
       action: 'rotate',
-      code: 'AGW_UPSTREAM_PROMPT_FILTERED',
+      code: status === 429 ? 'AGW_UPSTREAM_PROMPT_FILTERED' : 'AGW_UPSTREAM_SERVER_ERROR',
       coolAccount: false,
       status,
-      message: `${message} (no quota reason: Google's prompt filter; see agw.prompt_rewrite in docs/upstream.md)`,
+      message:
+        status === 429
+          ? `${message} (no quota reason: Google's prompt filter; see agw.prompt_rewrite in docs/upstream.md)`
+          : `${message} (no reason given: an outage, or Google's prompt filter; see agw.prompt_rewrite in docs/upstream.md)`,
     };
   }
   if (status === 429) {

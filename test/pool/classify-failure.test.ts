@@ -123,11 +123,11 @@ const table: Row[] = [
     expect: { action: 'rotate', code: 'AGW_UPSTREAM_PROMPT_FILTERED', coolAccount: false, status: 429 },
   },
   {
-    name: '503 UNAVAILABLE without any detail (prompt filter) → rotate, no cooldown',
+    name: '503 UNAVAILABLE without any detail (outage or prompt filter) → rotate, no cooldown, a server error',
     failure: http(503, {
       error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' },
     }),
-    expect: { action: 'rotate', code: 'AGW_UPSTREAM_PROMPT_FILTERED', coolAccount: false, status: 503 },
+    expect: { action: 'rotate', code: 'AGW_UPSTREAM_SERVER_ERROR', coolAccount: false, status: 503 },
   },
   {
     name: '200 "no longer supported" text → client outdated, no rotation, no cooldown',
