@@ -1,9 +1,8 @@
-import { chmodSync, closeSync, openSync } from 'node:fs';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
-import { scrubText } from './redaction.ts';
 import { type RequestLogEntry, type RequestLogRow, type RequestProtocol, toStoredRow } from './request-log-row.ts';
+import { openSqliteFile } from './sqlite-file.ts';
 
 export type { RequestLogEntry, RequestLogRow, RequestProtocol } from './request-log-row.ts';
 
@@ -225,35 +224,16 @@ const groupKeys: Record<UsageGrouping, string> = {
 };
 
 function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
-  let database: DatabaseSync | undefined;
-  try {
-    // The log says which account served which model when: private like the rest of the data directory. SQLite
-    // gives its -wal and -shm files the mode of the database file, so creating that one 0600 covers all three.
-    closeSync(openSync(path, 'a', 0o600));
-    chmodSync(path, 0o600);
-    database = new DatabaseSync(path, { timeout: busyTimeoutMs });
-    // Reading the schema is the first access to the file, so a file that is not a database fails here.
-    const fresh = database.prepare('SELECT count(*) AS tables FROM sqlite_master').get() as { tables: number };
+  const database = openSqliteFile({
+    path,
+    busyTimeoutMs,
+    what: 'The request log database',
+    schema,
     // Incremental vacuum lets pruning give pages back to the file system without a full VACUUM.
-    if (Number(fresh.tables) === 0) database.exec('PRAGMA auto_vacuum = INCREMENTAL');
-    database.exec('PRAGMA journal_mode = WAL');
-    database.exec('PRAGMA synchronous = NORMAL');
-    database.exec(schema);
-    database.exec('PRAGMA user_version = 1');
-    return database;
-  } catch (error) {
-    try {
-      database?.close();
-    } catch {
-      // already unusable
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new GatewayError(
-      'AGW_STORE_IO',
-      `The request log database ${path} cannot be opened (${scrubText(reason)}). Move the file aside or delete it; agw creates a new one.`,
-      { cause: error, details: { path } },
-    );
-  }
+    onNewFile: (fresh) => fresh.exec('PRAGMA auto_vacuum = INCREMENTAL'),
+  });
+  database.exec('PRAGMA user_version = 1');
+  return database;
 }
 
 /**

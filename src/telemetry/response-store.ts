@@ -7,11 +7,10 @@
  * the request's path; `get` answers from the queue first. Retention bounds the table by age, by row count and by
  * total size, at open and after every write.
  */
-import { chmodSync, closeSync, openSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
-import { scrubText } from './redaction.ts';
+import { openSqliteFile } from './sqlite-file.ts';
 
 const dayMs = 86_400_000;
 
@@ -84,29 +83,7 @@ interface Row {
 }
 
 function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
-  let database: DatabaseSync | undefined;
-  try {
-    // Stored conversations are as private as the rest of the data directory (see request-log.ts for the -wal/-shm).
-    closeSync(openSync(path, 'a', 0o600));
-    chmodSync(path, 0o600);
-    database = new DatabaseSync(path, { timeout: busyTimeoutMs });
-    database.exec('PRAGMA journal_mode = WAL');
-    database.exec('PRAGMA synchronous = NORMAL');
-    database.exec(schema);
-    return database;
-  } catch (error) {
-    try {
-      database?.close();
-    } catch {
-      // already unusable
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new GatewayError(
-      'AGW_STORE_IO',
-      `The response store in ${path} cannot be opened (${scrubText(reason)}). Move the file aside or delete it; agw creates a new one.`,
-      { cause: error, details: { path } },
-    );
-  }
+  return openSqliteFile({ path, busyTimeoutMs, what: 'The response store in', schema });
 }
 
 /**
