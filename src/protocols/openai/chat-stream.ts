@@ -150,27 +150,36 @@ export function createChatStreamEncoder(options: ChatStreamOptions): ChatStreamE
     end() {
       if (done) return [];
       done = true;
-      const frames: string[] = [];
-      if (!finished) {
-        // Never end a stream that did not finish as if it had: the client must see the truncation.
-        const error = gatewayErrorFromEvent('AGW_UPSTREAM_STREAM_BROKEN', 'The answer ended without a finish reason.');
-        frames.push(sseData(openAiErrorBody(error)));
-      } else if (options.includeUsage) {
-        frames.push(
-          sseData({
-            id: options.id,
-            object: 'chat.completion.chunk',
-            created: options.created,
-            model: options.model,
-            choices: [],
-            usage: toOpenAiUsage(
-              usage ?? { inputTokens: 0, outputTokens: 0, thoughtTokens: 0, cachedTokens: 0, totalTokens: 0 },
-            ),
-          }),
-        );
-      }
-      frames.push(sseData('[DONE]'));
-      return frames;
+      return closingFrames(
+        finished,
+        () => ({
+          id: options.id,
+          object: 'chat.completion.chunk',
+          created: options.created,
+          model: options.model,
+          choices: [],
+          usage: toOpenAiUsage(
+            usage ?? { inputTokens: 0, outputTokens: 0, thoughtTokens: 0, cachedTokens: 0, totalTokens: 0 },
+          ),
+        }),
+        options.includeUsage,
+      );
     },
   };
+}
+
+/**
+ * The end of an OpenAI stream (chat or legacy completions): a truncation error when no finish reason came — the
+ * client must see it — else the usage chunk when asked for; then `[DONE]`.
+ */
+export function closingFrames(finished: boolean, usageChunk: () => unknown, includeUsage: boolean): string[] {
+  const frames: string[] = [];
+  if (!finished) {
+    const error = gatewayErrorFromEvent('AGW_UPSTREAM_STREAM_BROKEN', 'The answer ended without a finish reason.');
+    frames.push(sseData(openAiErrorBody(error)));
+  } else if (includeUsage) {
+    frames.push(sseData(usageChunk()));
+  }
+  frames.push(sseData('[DONE]'));
+  return frames;
 }

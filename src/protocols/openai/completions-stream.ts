@@ -3,7 +3,7 @@
  * completion's text and is left out; an in-band failure is an OpenAI error object before `[DONE]`, as in chat.
  */
 import type { CanonicalEvent, CanonicalUsage } from '../canonical/types.ts';
-import { inlineDataMarkdown, sseData, toOpenAiFinishReason } from './chat-stream.ts';
+import { closingFrames, inlineDataMarkdown, sseData, toOpenAiFinishReason } from './chat-stream.ts';
 import { gatewayErrorFromEvent, openAiErrorBody } from './errors.ts';
 
 export interface CompletionsStreamOptions {
@@ -94,25 +94,18 @@ export function createCompletionsStreamEncoder(options: CompletionsStreamOptions
     end() {
       if (done) return [];
       done = true;
-      const frames: string[] = [];
-      if (!finished) {
-        // Never end a completion that did not finish as if it had: the client must see the truncation.
-        const error = gatewayErrorFromEvent('AGW_UPSTREAM_STREAM_BROKEN', 'The answer ended without a finish reason.');
-        frames.push(sseData(openAiErrorBody(error)));
-      } else if (options.includeUsage) {
-        frames.push(
-          sseData({
-            id: options.id,
-            object: 'text_completion',
-            created: options.created,
-            model: options.model,
-            choices: [],
-            usage: toCompletionsUsage(usage),
-          }),
-        );
-      }
-      frames.push(sseData('[DONE]'));
-      return frames;
+      return closingFrames(
+        finished,
+        () => ({
+          id: options.id,
+          object: 'text_completion',
+          created: options.created,
+          model: options.model,
+          choices: [],
+          usage: toCompletionsUsage(usage),
+        }),
+        options.includeUsage,
+      );
     },
   };
 }
