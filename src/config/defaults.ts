@@ -90,6 +90,21 @@ export const defaults = {
     protectionThresholdPercentage: 10,
     protectionMonitoredModels: ['claude', 'gemini-3-pro-high', 'gemini-3-flash', 'gemini-3.1-flash-image'],
   },
+  warmUp: {
+    /** Opt-in: a warm-up spends a little quota on every account, which a user may not want. */
+    enabled: false,
+    /** The reference's `scheduled_warmup.monitored_models` default: one entry per quota family. */
+    families: ['gemini-3-flash', 'claude', 'gemini-3-pro-high', 'gemini-3.1-flash-image'] as readonly string[],
+    /** Minutes between checks; a reset is caught within this time (the reference checked every 5-10 minutes). */
+    intervalMinutes: 10,
+    /**
+     * Hours of Google's short quota window. A family whose window state is unknown (no quota snapshot) is warmed
+     * again only after this long, so an unknown state never turns into a call every check.
+     */
+    windowHours: 5,
+    /** Output tokens a warm-up may generate: enough for a one-word answer, so it costs next to nothing. */
+    maxOutputTokens: 8,
+  },
   models: {
     /** Claude Code's title/summary side calls go to a cheap model (the reference's behaviour), visible in X-Mapped-Model. */
     backgroundTaskDowngrade: true,

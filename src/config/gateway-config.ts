@@ -70,6 +70,16 @@ export interface GatewayConfig {
     readonly protectionThresholdPercentage: number;
     readonly protectionMonitoredModels: readonly string[];
   };
+  readonly warmUp: {
+    /** The scheduled warm-up runs (manual runs through the CLI or the admin API work either way). */
+    readonly enabled: boolean;
+    /** Entries of scheduled_warmup.monitored_models: family keys or model names. */
+    readonly families: readonly string[];
+    readonly intervalMs: number;
+    /** Length of the short quota window, for families whose window state is unknown. */
+    readonly windowMs: number;
+    readonly maxOutputTokens: number;
+  };
   readonly models: {
     readonly customMapping: Readonly<Record<string, string>>;
     readonly backgroundTaskDowngrade: boolean;
@@ -170,6 +180,13 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       protectionEnabled: values.quotaProtectionEnabled,
       protectionThresholdPercentage: values.quotaProtectionThreshold,
       protectionMonitoredModels: values.quotaProtectionModels,
+    },
+    warmUp: {
+      enabled: values.warmUpEnabled,
+      families: values.warmUpModels,
+      intervalMs: secondsToMs(values.warmUpIntervalMinutes * 60),
+      windowMs: secondsToMs(defaults.warmUp.windowHours * 3600),
+      maxOutputTokens: defaults.warmUp.maxOutputTokens,
     },
     models: {
       customMapping: values.customMapping,

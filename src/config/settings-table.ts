@@ -348,6 +348,30 @@ export const settingsTable = {
     fallback: defaults.quota.protectionMonitoredModels,
     description: 'Model families watched by quota protection.',
   },
+  warmUpEnabled: {
+    path: 'scheduled_warmup.enabled',
+    env: ['AGW_WARM_UP'],
+    schema: z.boolean(),
+    fallback: defaults.warmUp.enabled,
+    fromEnv: booleanFromText,
+    description:
+      "Scheduled warm-up: a tiny generation per account and model family as soon as the family's quota window has reset, so the next 5-hour window starts early (the reference key). Off by default.",
+  },
+  warmUpModels: {
+    path: 'scheduled_warmup.monitored_models',
+    env: [],
+    schema: z.array(z.string().min(1)),
+    fallback: defaults.warmUp.families,
+    description:
+      'Model families the warm-up keeps warm (family names like `claude`, or model names; one call per family and account).',
+  },
+  warmUpIntervalMinutes: {
+    path: 'agw.warm_up_interval_minutes',
+    env: [],
+    schema: z.number().positive().finite(),
+    fallback: defaults.warmUp.intervalMinutes,
+    description: 'Minutes between warm-up checks (a check sends calls only for windows that have reset).',
+  },
   backgroundTaskDowngrade: {
     path: 'agw.background_task_downgrade',
     env: [],

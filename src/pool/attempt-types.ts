@@ -36,12 +36,16 @@ export interface ExecuteRequest {
   /** Conversation identity for sticky selection. */
   readonly sessionKey?: string;
   readonly signal?: AbortSignal;
-  /** Stable hash of the request body, for poisoned-request detection. */
   /**
    * Stable hash of the request body, for poisoned-request detection. A function is called only when needed (a
    * failure, or poison records exist), so large prompts are not hashed on the happy path.
    */
   readonly requestFingerprint?: string | (() => string);
+  /**
+   * Only this account, once: no rotation and no second attempt (the scheduled warm-up must start the quota window
+   * of one particular account, never of another). A failure still has its usual effect on the account.
+   */
+  readonly accountId?: string;
 }
 
 export type AttemptFunction<T> = (lease: Lease) => Promise<AttemptResult<T>>;

@@ -9,7 +9,7 @@ import type { AttemptFunction, ExecuteRequest } from './attempt-types.ts';
 import { backoffMs } from './backoff.ts';
 import { classifyFailure, mayBePoison } from './classify-failure.ts';
 import type { PoolContext } from './context.ts';
-import { undoModelCooldown } from './cooldowns.ts';
+import { undoModelCooldown, waitUntilSelectableMs } from './cooldowns.ts';
 import { blockForValidation, coolAccount, coolModel, errorForVerdict, markForbidden } from './failure-effects.ts';
 import { normalizeModelKey } from './model-key.ts';
 import type { CausedCooldown, PoisonDetector } from './poison-detector.ts';
@@ -82,7 +82,10 @@ export async function executeWithRotation<T>(
   const deadline = startedAt + settings.requestDeadlineMs;
   const alreadyPoisoned =
     poison.watching && source !== undefined && poison.isPoisoned(fingerprintOf() as string, startedAt);
-  const maxAttempts = alreadyPoisoned ? 1 : Math.max(1, Math.min(settings.maxAttempts, roster.size + 1));
+  const maxAttempts =
+    alreadyPoisoned || request.accountId !== undefined
+      ? 1
+      : Math.max(1, Math.min(settings.maxAttempts, roster.size + 1));
   const tried = new Set<string>();
   const refreshedAfter401 = new Set<string>();
   let attempts = 0;
@@ -160,6 +163,27 @@ export async function executeWithRotation<T>(
 
     let entry: PoolEntry | undefined = pinned !== undefined && !pinned.removed ? pinned : undefined;
     pinned = undefined;
+    if (entry === undefined && request.accountId !== undefined) {
+      // A request for one account: that account or nothing, never another one.
+      const only = roster.byId.get(request.accountId);
+      if (only === undefined) {
+        fail(new GatewayError('AGW_ACCOUNT_NOT_FOUND', 'The account is not in the pool (disabled or unknown).'));
+      } else {
+        const waitMs = waitUntilSelectableMs(context, only, modelKey, nowMs);
+        if (waitMs !== 0) {
+          fail(
+            new GatewayError(
+              'AGW_ALL_ACCOUNTS_LIMITED',
+              `The account may not serve ${modelKey} now (cooling down or quota-protected).`,
+              {
+                ...(waitMs === undefined ? {} : { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1_000)) }),
+              },
+            ),
+          );
+        }
+      }
+      entry = only;
+    }
     if (entry === undefined) {
       entry = selector.select(modelKey, request.sessionKey, tried, nowMs);
       if (entry === undefined && attempts > 0) {

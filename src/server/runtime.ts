@@ -28,7 +28,9 @@ import { ensureConsoleBuilt } from './console-build.ts';
 import { checkExposure } from './exposure.ts';
 import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
 import { createQuotaRefresher } from './quota-refresher.ts';
+import { relayServices } from './serve-generation.ts';
 import type { AdminEvent, GatewayServices } from './services.ts';
+import { createWarmUpScheduler } from './warm-up-scheduler.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -41,6 +43,8 @@ export interface GatewayOptions {
   backgroundQuotaRefresh?: boolean;
   /** The pool's clock (default: the system clock); tests move it forward to expire cooldowns and tokens. */
   clock?: Clock;
+  /** Run the warm-up timer (default: as backgroundQuotaRefresh; each tick still needs scheduled_warmup.enabled). */
+  backgroundWarmUp?: boolean;
 }
 
 export interface RunningGateway {
@@ -219,6 +223,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onAccountUpdated: (accountId) => events.publish({ type: 'account', accountId }),
   });
   services.quota = quotaRefresher;
+  const warmUp = createWarmUpScheduler({
+    store,
+    pool,
+    relay: relayServices(services),
+    requestLog,
+    config: () => liveConfig.current(),
+    logger,
+    now: () => (options.clock ?? systemClock).now(),
+    onRecorded: (entry) => events.publish({ type: 'request', entry }),
+  });
+  services.warmUp = warmUp;
   const consoleDirectory = options.consoleDirectory ?? defaultConsoleDirectory;
   // The console is always there: built once on the first start of a checkout (a given directory is the caller's).
   if (options.consoleDirectory === undefined) {
@@ -250,6 +265,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   if (exposure.message !== undefined) logger.warn(exposure.message);
   if (options.backgroundQuotaRefresh !== false) quotaRefresher.start();
+  if ((options.backgroundWarmUp ?? options.backgroundQuotaRefresh) !== false) warmUp.start();
   const url = localUrl(binding, port);
   const listening = describeListening(binding, port);
   logger.info(
@@ -264,6 +280,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     listening,
     ...(exposure.message ? { warning: exposure.message } : {}),
     async close() {
+      await warmUp.stop();
       await quotaRefresher.stop();
       stopWatching();
       liveConfig.close();

@@ -14,6 +14,7 @@ import type { Logger } from '../telemetry/log-port.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { RequestLog, RequestLogEntry } from '../telemetry/request-log.ts';
 import type { QuotaRefresher } from './quota-refresher.ts';
+import type { WarmUpScheduler } from './warm-up-scheduler.ts';
 
 /** What the admin event stream (`/api/events`) carries. */
 export type AdminEvent = { type: 'account'; accountId: string } | { type: 'request'; entry: RequestLogEntry };
@@ -33,6 +34,8 @@ export interface GatewayServices {
   events: EventBus<AdminEvent>;
   /** Quota snapshots on demand (the background schedule runs by itself); set once the runtime built it. */
   quota?: QuotaRefresher;
+  /** The warm-up (scheduled and on demand); set once the runtime built it. */
+  warmUp?: WarmUpScheduler;
   /**
    * Retired upstream id → replacement, merged from every account's fetchAvailableModels `deprecatedModelIds`
    * (updated on each pool reload); the translators' model resolution follows it.

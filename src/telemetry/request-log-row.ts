@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { scrubText, stripQuery } from './redaction.ts';
 
-export type RequestProtocol = 'openai' | 'anthropic' | 'gemini' | 'admin';
+/** `warm-up`: a call agw made itself to start an account's quota window (src/server/warm-up-scheduler.ts). */
+export type RequestProtocol = 'openai' | 'anthropic' | 'gemini' | 'admin' | 'warm-up';
 
 /**
  * One request as the request log stores it: facts about routing, timing and usage only. It has no bodies, no
@@ -42,7 +43,7 @@ export type RequestLogEntry = Pick<RequestLogRow, 'protocol' | 'route' | 'method
   Partial<Omit<RequestLogRow, 'protocol' | 'route' | 'method' | 'status' | 'totalMs'>>;
 
 const maxTextLength = 200;
-const protocols: ReadonlySet<string> = new Set(['openai', 'anthropic', 'gemini', 'admin']);
+const protocols: ReadonlySet<string> = new Set(['openai', 'anthropic', 'gemini', 'admin', 'warm-up']);
 
 function text(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;

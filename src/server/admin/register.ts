@@ -150,6 +150,38 @@ export function registerAdminApi(
     const outcome = await requireQuota().refreshNow();
     return { refreshed: outcome.refreshed, failed: outcome.failed, skipped: outcome.skipped, errors: outcome.errors };
   });
+  // One warm-up round now (docs/operations.md, "Warm-up"), whatever scheduled_warmup.enabled says.
+  app.post('/api/warm-up', async (request) => {
+    if (!services.warmUp) throw new GatewayError('AGW_INTERNAL', 'the warm-up is not running');
+    const body = parseBody(
+      z.object({ account: z.string().min(1).max(320).optional(), dry_run: z.boolean().default(false) }),
+      request.body,
+    );
+    const accountIds = body.account === undefined ? undefined : [(await services.store.get(body.account)).id];
+    const outcome = await services.warmUp.runNow({
+      dryRun: body.dry_run,
+      trigger: 'manual',
+      ...(accountIds === undefined ? {} : { accountIds }),
+    });
+    return {
+      dry_run: outcome.dryRun,
+      calls: outcome.calls.map((call) => ({
+        account_id: call.accountId,
+        email: call.email,
+        family: call.family,
+        model: call.model,
+        reason: call.reason,
+        ok: call.ok,
+        error_code: call.errorCode ?? null,
+      })),
+      skipped: outcome.skipped.map((skip) => ({
+        account_id: skip.accountId,
+        email: skip.email,
+        family: skip.family ?? null,
+        reason: skip.reason,
+      })),
+    };
+  });
   app.get('/api/quota', async () => {
     const { accounts } = await services.store.list();
     return {
@@ -290,7 +322,7 @@ export function registerAdminApi(
         limit: z.coerce.number().int().min(1).max(1000).default(50),
         offset: z.coerce.number().int().min(0).max(100_000).default(0),
         errors_only: z.enum(['true', 'false', '1', '0']).optional(),
-        protocol: z.enum(['openai', 'anthropic', 'gemini', 'admin']).optional(),
+        protocol: z.enum(['openai', 'anthropic', 'gemini', 'admin', 'warm-up']).optional(),
         model: z.string().max(200).optional(),
         account_id: z.string().max(200).optional(),
       }),
