@@ -91,7 +91,10 @@ function familyModels(account: Account, family: string): ModelQuota[] | undefine
 function chooseModel(entry: string, family: string, listed: ModelQuota[] | undefined, account: Account): string {
   const forwarding = account.quota?.model_forwarding_rules ?? {};
   const resolved = resolveModel(entry, { customMapping: {}, forwarding }).upstreamModel;
-  const upstream = normalizeModelKey(resolved) === family ? resolved : (defaultModels[family] ?? resolved);
+  // A bare family name (`claude`) is no model id: it goes to the family's default model.
+  const upstream =
+    defaultModels[resolved] ??
+    (normalizeModelKey(resolved) === family ? resolved : (defaultModels[family] ?? resolved));
   if (listed === undefined || listed.length === 0) return upstream;
   const named = listed.find((model) => model.name === upstream) ?? listed.find((model) => model.name === entry);
   if (named !== undefined) return named.name;

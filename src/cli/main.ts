@@ -10,6 +10,7 @@ import type { GlobalOptions } from './commands/global-options.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerServiceCommands } from './commands/service.ts';
 import { registerSetupCommand } from './commands/setup.ts';
+import { registerWarmUpCommand } from './commands/warm-up.ts';
 import { exitCodes, reportError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program, globals);
   registerSetupCommand(program, globals);
   registerServiceCommands(program, globals);
+  registerWarmUpCommand(program, globals);
   return program;
 }
 
