@@ -141,6 +141,8 @@ export async function executeWithRotation<T>(
     }
     if (attempts >= maxAttempts) {
       const last = lastError ?? new GatewayError('AGW_INTERNAL', 'no attempt result');
+      // A pinned request made its one attempt: its own error, not a verdict about the pool.
+      if (request.accountId !== undefined) fail(last);
       // Attempts that leave every account rate limited answer 429 with Retry-After: a 503 would make clients
       // retry at once into the same wall.
       const waitMs = last.status === 429 ? selector.shortestWaitMs(modelKey, nowMs) : undefined;
