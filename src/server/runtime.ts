@@ -223,10 +223,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onAccountUpdated: (accountId) => events.publish({ type: 'account', accountId }),
   });
   services.quota = quotaRefresher;
+  // A warm-up never pays with Google One AI credits: it exists to start a free quota window, not to spend money.
+  const { mayPayWithCredits: _neverForWarmUps, ...warmUpRelay } = relayServices(services);
   const warmUp = createWarmUpScheduler({
     store,
     pool,
-    relay: relayServices(services),
+    relay: warmUpRelay,
     requestLog,
     config: () => liveConfig.current(),
     logger,

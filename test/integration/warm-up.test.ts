@@ -249,3 +249,29 @@ test('agw warm-up: sends a round from the CLI into the shared request log; a sec
     await harness.close();
   }
 });
+
+test('a warm-up never pays with Google One AI credits, even with agw.use_credits on', async () => {
+  const email = 'warm-credits@example.com';
+  const harness = await startHarness({
+    fake,
+    accounts: [{ email, credits: { amount: 100 } }],
+    settings: { 'agw.use_credits': true, 'scheduled_warmup.monitored_models': ['gemini-3-flash'] },
+  });
+  try {
+    await harness.gateway.services.quota?.refreshNow();
+    await harness.gateway.services.reloadPool();
+    fake.control.setQuota(email, 'gemini-3-flash', 0, new Date(fake.control.now() + hour * 1000).toISOString());
+    const since = lastSequence();
+    const outcome = await warmUpOf(harness).runNow();
+    assert.deepEqual(
+      outcome.calls.map((call) => call.ok),
+      [false],
+    );
+    const calls = fake.control.calls().filter((call) => call.sequence > since && call.model !== undefined);
+    assert.equal(calls.length, 1, 'one call, not repeated paid by credits');
+    assert.equal(calls[0]?.generation?.enabledCreditTypes, undefined);
+    assert.equal(fake.control.credits(email)?.amount, 100);
+  } finally {
+    await harness.close();
+  }
+});

@@ -78,6 +78,7 @@ export function LogsPage() {
           <option value="openai">OpenAI</option>
           <option value="anthropic">Anthropic</option>
           <option value="gemini">Gemini</option>
+          <option value="warm-up">Warm-up</option>
         </select>
         <label className="inline" htmlFor="log-model">
           Model

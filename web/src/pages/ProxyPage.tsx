@@ -74,6 +74,8 @@ export function ProxyPage() {
   const keyForSnippets = newKey ?? '<your API key>';
   const authMode = settings ? String(settingValue(settings, 'proxy.auth_mode') ?? 'auto') : 'auto';
   const mapping = settings ? settingValue(settings, 'proxy.custom_mapping') : undefined;
+  const warmUpOn = settings ? settingValue(settings, 'scheduled_warmup.enabled') === true : false;
+  const warmUpFamilies = settings ? settingValue(settings, 'scheduled_warmup.monitored_models') : undefined;
 
   return (
     <section aria-labelledby="proxy-title" className="stack">
@@ -184,6 +186,21 @@ export function ProxyPage() {
             </div>
           </div>
         )}
+      </section>
+
+      <section className="panel stack" aria-labelledby="warm-up-title">
+        <h2 id="warm-up-title">Warm-up</h2>
+        <label className="inline" htmlFor="warm-up-enabled">
+          <input
+            id="warm-up-enabled"
+            type="checkbox"
+            checked={warmUpOn}
+            onChange={(event) => void change({ 'scheduled_warmup.enabled': event.target.checked }, 'Warm-up')}
+          />
+          Send each account a tiny call per model family when its quota window resets, so the next 5-hour window starts
+          early
+        </label>
+        {Array.isArray(warmUpFamilies) && <p>Families: {warmUpFamilies.map(String).join(', ')}</p>}
       </section>
 
       <section className="panel" aria-labelledby="mapping-title">
