@@ -7,8 +7,8 @@
  * call helps only when no window is running, so a family is warmed when:
  * - its quota snapshot says the window reset (the reset time passed) and no warm-up was sent since that reset; or
  * - its snapshot shows the quota full (100 %, the window has not started) and was taken after the last warm-up; or
- * - nothing is known about the window (no snapshot, or Google reported no remaining fraction) and the last warm-up
- *   is at least one window length ago.
+ * - nothing is known about the window (no snapshot, or Google reported no remaining fraction), or the snapshot is
+ *   older than the last warm-up, and that warm-up is at least one window length ago.
  * A family whose quota is partly used or spent (a running 5-hour or weekly window) waits for its reset. Accounts
  * that the one account-state judgement keeps out of rotation (disabled, proxy-disabled, forbidden, validation-
  * blocked, cooling down as a whole), and families cooling down or quota-protected on an account, are never called.
@@ -142,8 +142,12 @@ function windowVerdict(
   const resetMs = Date.parse(listed.reset_time);
   if (Number.isFinite(resetMs) && resetMs <= nowMs) {
     // The snapshot is older than the reset: the window has reset since, whatever it showed.
-    return lastMs === undefined || lastMs < resetMs
-      ? { due: true, reason: `window reset at ${new Date(resetMs).toISOString()}` }
+    if (lastMs === undefined || lastMs < resetMs)
+      return { due: true, reason: `window reset at ${new Date(resetMs).toISOString()}` };
+    // Warmed since that reset and no newer snapshot (the CLI alone refreshes none): the window the warm-up started
+    // has ended one window length later.
+    return nowMs - lastMs >= windowMs
+      ? { due: true, reason: 'the window started by the last warm-up has ended' }
       : { due: false, reason: 'already warmed since the last reset' };
   }
   if (bucket !== undefined) return { due: false, reason: `quota ${bucket}` };

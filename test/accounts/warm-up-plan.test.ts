@@ -146,12 +146,15 @@ test('not again before the reset, again once the reset time has passed (fake clo
   assert.deepEqual(pairs(afterReset), ['a claude-sonnet-4-6', 'a gemini-3-flash']);
   assert.match(afterReset.calls[0]?.reason ?? '', /window reset/);
 
-  // …and only once per reset.
+  // …and only once per reset; without a newer snapshot, again one window length after that warm-up.
   const warmedAgain = new Map([...lastWarmUps].map(([key]) => [key, t0 + windowMs + 60_000]));
   assert.deepEqual(
     pairs(planWarmUp(input({ accounts, lastWarmUps: warmedAgain, nowMs: t0 + windowMs + 2 * 60_000 }))),
     [],
   );
+  const afterThat = planWarmUp(input({ accounts, lastWarmUps: warmedAgain, nowMs: t0 + 2 * windowMs + 60_000 }));
+  assert.deepEqual(pairs(afterThat), ['a claude-sonnet-4-6', 'a gemini-3-flash']);
+  assert.match(afterThat.calls[0]?.reason ?? '', /ended/);
 });
 
 test('a running window (used quota, reset ahead) waits for its reset; a spent weekly bucket too', () => {
