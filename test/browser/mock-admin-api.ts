@@ -201,6 +201,8 @@ export async function startMockAdminApi(options: MockAdminApiOptions): Promise<M
     ['proxy.admin_password', { value: options.password, secret: true }],
     ['proxy.custom_mapping', { value: {}, secret: false }],
     ['proxy.port', { value: options.port ?? 8045, secret: false }],
+    ['scheduled_warmup.enabled', { value: false, secret: false }],
+    ['scheduled_warmup.monitored_models', { value: ['gemini-3-flash', 'claude'], secret: false }],
   ]);
   let baseUrl = '';
 

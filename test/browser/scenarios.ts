@@ -321,7 +321,7 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'proxy settings: auth mode, API key regeneration, model mapping',
+    name: 'proxy settings: auth mode, API key regeneration, model mapping, warm-up switch',
     async run(context) {
       const { page } = context;
       await openConsole(context, 'proxy');
@@ -346,6 +346,15 @@ export const scenarios: Scenario[] = [
       assert.equal(await page.getByLabel('Client model 1', { exact: true }).inputValue(), 'gpt-4o*');
       assert.equal(await page.getByLabel('Authentication mode').inputValue(), 'strict');
       assert.equal(await page.locator('code.secret').count(), 0, 'the new key is not shown again');
+      const warmUp = page.getByRole('checkbox', { name: /tiny call per model family/ });
+      assert.equal(await warmUp.isChecked(), false, 'the warm-up is off by default');
+      // The box follows the saved setting: it shows the new state once the change is saved.
+      await warmUp.click();
+      await page.getByText('Warm-up saved.').waitFor();
+      assert.equal(await warmUp.isChecked(), true);
+      await page.reload();
+      await page.getByRole('checkbox', { name: /tiny call per model family/ }).waitFor();
+      assert.equal(await page.getByRole('checkbox', { name: /tiny call per model family/ }).isChecked(), true);
     },
   },
   {
