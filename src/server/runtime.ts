@@ -21,6 +21,7 @@ import type { Logger } from '../telemetry/log-port.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 import { registerSecret } from '../telemetry/redaction.ts';
 import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
+import { openUserKeysOrNone } from './user-keys-wiring.ts';
 import { buildApp } from './app.ts';
 import { bindingFromConfiguredHost, describeBinding, describeListening, localUrl } from './bind-address.ts';
 import { createOutboundClients } from './composition.ts';
@@ -177,6 +178,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
   });
 
+  const userKeys = openUserKeysOrNone({ path: join(initial.dataDir, 'agw.db'), requestLog, now, logger });
+
   liveConfig.subscribe((next, previous) => {
     pool.updateSettings(poolSettingsFrom(next));
     if (next.server.port !== previous.server.port || next.server.host !== previous.server.host) {
@@ -200,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     metrics,
     requestLog,
+    ...(userKeys ? { userKeys: userKeys.registry } : {}),
     signatureStore: createSignatureStore({ maxEntries: 50_000, ttlMs: 24 * 60 * 60 * 1000, now }),
     events,
     reloadPool,
@@ -243,6 +247,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await app.close();
     await pool.settle();
     await outbound.close();
+    userKeys?.close();
     requestLog.close();
     stopWatching();
     liveConfig.close();
@@ -270,6 +275,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await app.close();
       await pool.settle();
       await outbound.close();
+      userKeys?.close();
       requestLog.close();
     },
   };
