@@ -107,13 +107,13 @@ export const errorCatalogue = {
     status: 429,
     retryable: true,
     scope: 'auth',
-    summary: "The user key sent its requests-per-minute limit; Retry-After says when the next one is accepted.",
+    summary: 'The user key sent its requests-per-minute limit; Retry-After says when the next one is accepted.',
   },
   AGW_KEY_TOKEN_LIMIT: {
     status: 429,
     retryable: true,
     scope: 'auth',
-    summary: "The user key used its tokens-per-day limit; Retry-After is the time left until 00:00 UTC.",
+    summary: 'The user key used its tokens-per-day limit; Retry-After is the time left until 00:00 UTC.',
   },
   AGW_FORBIDDEN_URL: {
     status: 400,

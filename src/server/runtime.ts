@@ -21,7 +21,6 @@ import type { Logger } from '../telemetry/log-port.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 import { registerSecret } from '../telemetry/redaction.ts';
 import { openRequestLogOrDisabled } from '../telemetry/request-log.ts';
-import { openUserKeysOrNone } from './user-keys-wiring.ts';
 import { buildApp } from './app.ts';
 import { bindingFromConfiguredHost, describeBinding, describeListening, localUrl } from './bind-address.ts';
 import { createOutboundClients } from './composition.ts';
@@ -30,6 +29,7 @@ import { checkExposure } from './exposure.ts';
 import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, tokenClientFrom } from './pool-wiring.ts';
 import { createQuotaRefresher } from './quota-refresher.ts';
 import type { AdminEvent, GatewayServices } from './services.ts';
+import { openUserKeysOrNone } from './user-keys-wiring.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;

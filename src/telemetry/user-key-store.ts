@@ -75,9 +75,7 @@ export function openUserKeyStore(options: { path: string; busyTimeoutMs?: number
   const insert = database.prepare(`INSERT INTO user_keys (${columns}) VALUES (${columns.replace(/\w+/g, '?')})`);
   const selectAll = database.prepare(`SELECT ${columns} FROM user_keys ORDER BY created_at DESC, id`);
   const selectById = database.prepare(`SELECT ${columns} FROM user_keys WHERE id = ?`);
-  const selectActiveByName = database.prepare(
-    `SELECT ${columns} FROM user_keys WHERE name = ? AND revoked_at IS NULL`,
-  );
+  const selectActiveByName = database.prepare(`SELECT ${columns} FROM user_keys WHERE name = ? AND revoked_at IS NULL`);
   const revoke = database.prepare('UPDATE user_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   const touch = database.prepare(
     'UPDATE user_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
@@ -149,7 +147,8 @@ export function openUserKeyStore(options: { path: string; busyTimeoutMs?: number
     revoke(idOrName, now) {
       return inTransaction(() => {
         const found = find(idOrName);
-        if (!found) throw new GatewayError('AGW_NOT_FOUND', `no user key has the id or name ${JSON.stringify(idOrName)}`);
+        if (!found)
+          throw new GatewayError('AGW_NOT_FOUND', `no user key has the id or name ${JSON.stringify(idOrName)}`);
         if (found.revokedAt !== null) return found;
         revoke.run(now, found.id);
         bump.run();
