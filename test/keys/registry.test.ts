@@ -102,7 +102,11 @@ test('a revocation made elsewhere is seen at the next refresh; one made through 
   const bob = registry.create({ name: 'bob' });
   assert.equal(registry.authenticate(alice.key, '::1', { reloadOnMiss: true }).kind, 'accepted');
   source.revoke(alice.record.id, 1);
-  assert.equal(registry.authenticate(alice.key, '::1', { reloadOnMiss: true }).kind, 'accepted', 'cached until refresh');
+  assert.equal(
+    registry.authenticate(alice.key, '::1', { reloadOnMiss: true }).kind,
+    'accepted',
+    'cached until refresh',
+  );
   assert.equal(registry.refresh(), true);
   const refused = registry.authenticate(alice.key, '::1', { reloadOnMiss: true });
   assert.equal(refused.kind, 'refused');

@@ -7,12 +7,7 @@ import { test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
 import { addressMatcher, addressRangeProblem } from '../../src/keys/address-range.ts';
 import { generateUserKey, hashUserKey, keyHint } from '../../src/keys/key-secret.ts';
-import {
-  createDailyTokens,
-  createMinuteWindows,
-  secondsUntilNextUtcDay,
-  utcDayStart,
-} from '../../src/keys/limits.ts';
+import { createDailyTokens, createMinuteWindows, secondsUntilNextUtcDay, utcDayStart } from '../../src/keys/limits.ts';
 import { modelMatcher, modelPatternProblem } from '../../src/keys/model-pattern.ts';
 import { keyState, parseKeySpec, refusalOf, type UserKeyRecord } from '../../src/keys/user-key.ts';
 import { scrubText } from '../../src/telemetry/redaction.ts';
@@ -64,7 +59,14 @@ test('address ranges: IPv4 and IPv6 addresses and CIDRs; an IPv4-mapped peer cou
 test('key settings: durations, dates and never; lists; every problem reported at once', () => {
   const now = Date.parse('2026-12-04T12:00:00Z');
   const spec = parseKeySpec(
-    { name: 'alice', expires: '30d', models: 'gemini-*, claude-*', requestsPerMinute: '5', tokensPerDay: 1000, ips: ['10.0.0.0/8'] },
+    {
+      name: 'alice',
+      expires: '30d',
+      models: 'gemini-*, claude-*',
+      requestsPerMinute: '5',
+      tokensPerDay: 1000,
+      ips: ['10.0.0.0/8'],
+    },
     now,
   );
   assert.deepEqual(spec, {
@@ -82,7 +84,14 @@ test('key settings: durations, dates and never; lists; every problem reported at
   assert.equal(parseKeySpec({ name: 'b' }, now).models, null);
   try {
     parseKeySpec(
-      { name: '', expires: '2020-01-01', models: ['bad pattern'], requestsPerMinute: 0, tokensPerDay: 'lots', ips: 'x' },
+      {
+        name: '',
+        expires: '2020-01-01',
+        models: ['bad pattern'],
+        requestsPerMinute: 0,
+        tokensPerDay: 'lots',
+        ips: 'x',
+      },
       now,
     );
     assert.fail('must throw');
