@@ -8,8 +8,8 @@
  *   the user key's model rule once the body is parsed;
  * - the health scope: /healthz and /health only in `strict`, /metrics unless `agw.metrics_open`;
  * - the admin scope (/api, /auth/callback): known Host, no cross-site writes, then a console session or the admin
- *   password (the API key when no password is set; never a user key); /api/health, the login route and the OAuth callback (which
- *   its state check protects) excepted;
+ *   password (the API key when no password is set; never a user key); /api/health, the login route and the OAuth
+ *   callback (which its state check protects) excepted;
  * - the console scope: static files, public, but only under a known Host.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,7 +17,13 @@ import { type AuthMode, resolveAuthMode } from '../config/gateway-config.ts';
 import { GatewayError } from '../errors/catalogue.ts';
 import type { AdminSessions } from './admin/sessions.ts';
 import type { Binding } from './bind-address.ts';
-import { createFailureThrottle, extractPresentedKey, rejectionMessage, secretsEqual } from './client-auth.ts';
+import {
+  createFailureThrottle,
+  extractPresentedKey,
+  type PresentedKey,
+  rejectionMessage,
+  secretsEqual,
+} from './client-auth.ts';
 import { type Dialect, sendError } from './dialect.ts';
 import { crossSiteProblem, hostAllowed } from './host-check.ts';
 import type { GatewayServices } from './services.ts';
@@ -98,9 +104,9 @@ export function createAccessGuard(options: {
     request: FastifyRequest,
     reply: FastifyReply,
     dialect: Dialect,
+    presented: PresentedKey | undefined,
     options: { enforce: boolean; limits: boolean },
   ): FastifyReply | 'accepted' | undefined {
-    const presented = extractPresentedKey(request.headers, request.query);
     if (presented === undefined) return undefined;
     const outcome = checkUserKey(services, request, presented.value, {
       reloadOnMiss: options.enforce,
@@ -129,7 +135,7 @@ export function createAccessGuard(options: {
       throttle.recordSuccess(request.ip);
       return undefined;
     }
-    const byUserKey = answerUserKey(request, reply, dialect, { enforce: true, limits });
+    const byUserKey = answerUserKey(request, reply, dialect, presented, { enforce: true, limits });
     if (byUserKey !== undefined) return byUserKey === 'accepted' ? undefined : byUserKey;
     return reject(request, reply, dialect, rejectionMessage(presented, apiKey === ''), presented?.value);
   }
@@ -165,7 +171,10 @@ export function createAccessGuard(options: {
       scope.addHook('onRequest', async (request, reply) => {
         if (request.method === 'OPTIONS') return;
         if (effectiveMode() === 'off') {
-          const byUserKey = answerUserKey(request, reply, dialect, { enforce: false, limits: true });
+          // No key is needed; only a request that sends a known user key is held to its rules.
+          if (!services.userKeys?.size) return;
+          const presented = extractPresentedKey(request.headers, request.query);
+          const byUserKey = answerUserKey(request, reply, dialect, presented, { enforce: false, limits: true });
           return byUserKey === 'accepted' ? undefined : byUserKey;
         }
         return requireClientKey(request, reply, dialect, true);
