@@ -15,9 +15,10 @@ import { admin } from './helpers.ts';
 type Dialect = 'openai' | 'anthropic' | 'gemini';
 const dialects: readonly Dialect[] = ['openai', 'anthropic', 'gemini'];
 
+/** What the tests read of an answer: the error fields of the three dialects (success bodies are only printed). */
 interface Answer {
   status: number;
-  body: Record<string, any>;
+  body: { type?: string; error: { code?: string | number; type?: string; message?: string; status?: string } };
   headers: Headers;
 }
 
@@ -51,7 +52,7 @@ async function generate(
   }
   const response = await fetch(`${harness.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as Record<string, any>, headers: response.headers };
+  return { status: response.status, body: JSON.parse(text) as Answer['body'], headers: response.headers };
 }
 
 /** The error is in the dialect's own shape and carries the catalogue code. */
