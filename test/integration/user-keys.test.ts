@@ -102,8 +102,12 @@ describe('user keys through the gateway (auth mode strict)', () => {
       assert.equal(answer.status, 200, `${dialect}: ${JSON.stringify(answer.body)}`);
     }
     assert.equal((await generate(harness, 'gemini', secret, { via: 'query' })).status, 200, '?key= works too');
-    const models = await fetch(`${harness.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } });
-    assert.equal(models.status, 200);
+    for (const path of ['/v1/models', '/v1beta/models', '/metrics', '/healthz']) {
+      const answer = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(answer.status, 200, `${path} takes a user key where it takes the API key (strict mode)`);
+      await answer.arrayBuffer();
+    }
+    assert.equal((await fetch(`${harness.url}/metrics`)).status, 401, 'and still needs one');
 
     for (const path of ['/api/keys', '/api/accounts', '/api/status']) {
       const refused = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${secret}` } });
