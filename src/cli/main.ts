@@ -7,6 +7,7 @@ import { registerConfigCommands } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import type { GlobalOptions } from './commands/global-options.ts';
+import { registerKeyCommands } from './commands/keys.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerServiceCommands } from './commands/service.ts';
 import { registerSetupCommand } from './commands/setup.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerAccountCommands(program, globals);
   registerConfigCommands(program, globals);
+  registerKeyCommands(program, globals);
   registerDoctorCommand(program, globals);
   registerSetupCommand(program, globals);
   registerServiceCommands(program, globals);

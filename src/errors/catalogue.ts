@@ -79,6 +79,42 @@ export const errorCatalogue = {
     scope: 'auth',
     summary: 'Too many failed authentication attempts from this address.',
   },
+  AGW_KEY_REVOKED: {
+    status: 401,
+    retryable: false,
+    scope: 'auth',
+    summary: 'The user key was revoked; the administrator can issue a new one.',
+  },
+  AGW_KEY_EXPIRED: {
+    status: 401,
+    retryable: false,
+    scope: 'auth',
+    summary: 'The user key is past its expiry; the administrator can issue a new one.',
+  },
+  AGW_KEY_IP_NOT_ALLOWED: {
+    status: 403,
+    retryable: false,
+    scope: 'auth',
+    summary: "The user key may not be used from the client's address (its allowed addresses).",
+  },
+  AGW_KEY_MODEL_NOT_ALLOWED: {
+    status: 403,
+    retryable: false,
+    scope: 'auth',
+    summary: 'The user key may not use the requested model (its allowed models).',
+  },
+  AGW_KEY_RATE_LIMITED: {
+    status: 429,
+    retryable: true,
+    scope: 'auth',
+    summary: 'The user key sent its requests-per-minute limit; Retry-After says when the next one is accepted.',
+  },
+  AGW_KEY_TOKEN_LIMIT: {
+    status: 429,
+    retryable: true,
+    scope: 'auth',
+    summary: 'The user key used its tokens-per-day limit; Retry-After is the time left until 00:00 UTC.',
+  },
   AGW_FORBIDDEN_URL: {
     status: 400,
     retryable: false,

@@ -4,11 +4,12 @@
  * actually matched — never from the raw URL, which the router decodes (`/%61pi/accounts` IS `/api/accounts`) —
  * and a request that matches no route reaches no handler at all.
  *
- * - client scopes (OpenAI, Anthropic, Gemini): the API key, as the effective auth mode requires;
+ * - client scopes (OpenAI, Anthropic, Gemini): the API key or a user key, as the effective auth mode requires, then
+ *   the user key's model rule once the body is parsed;
  * - the health scope: /healthz and /health only in `strict`, /metrics unless `agw.metrics_open`;
  * - the admin scope (/api, /auth/callback): known Host, no cross-site writes, then a console session or the admin
- *   password (the API key when no password is set); /api/health, the login route and the OAuth callback (which
- *   its state check protects) excepted;
+ *   password (the API key when no password is set; never a user key); /api/health, the login route and the OAuth
+ *   callback (which its state check protects) excepted;
  * - the console scope: static files, public, but only under a known Host.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,10 +17,17 @@ import { type AuthMode, resolveAuthMode } from '../config/gateway-config.ts';
 import { GatewayError } from '../errors/catalogue.ts';
 import type { AdminSessions } from './admin/sessions.ts';
 import type { Binding } from './bind-address.ts';
-import { createFailureThrottle, extractPresentedKey, rejectionMessage, secretsEqual } from './client-auth.ts';
+import {
+  createFailureThrottle,
+  extractPresentedKey,
+  type PresentedKey,
+  rejectionMessage,
+  secretsEqual,
+} from './client-auth.ts';
 import { type Dialect, sendError } from './dialect.ts';
 import { crossSiteProblem, hostAllowed } from './host-check.ts';
 import type { GatewayServices } from './services.ts';
+import { checkUserKey, userKeyModelRefusal } from './user-key-access.ts';
 
 export type ClientDialect = Exclude<Dialect, 'admin'>;
 
@@ -86,7 +94,39 @@ export function createAccessGuard(options: {
     return sendError(reply, dialect, new GatewayError('AGW_UNAUTHORIZED', message));
   }
 
-  function requireClientKey(request: FastifyRequest, reply: FastifyReply, dialect: Dialect): FastifyReply | undefined {
+  /**
+   * User keys (docs/operations.md, "User keys"), asked only once the presented key is not the gateway's own API
+   * key: 'accepted', a refusal sent in the caller's dialect, or undefined when the key is no user key at all.
+   * `enforce` is false when the auth mode asks for no key: a known user key still names the request's log row and
+   * keeps its rules, and any other key passes as before.
+   */
+  function answerUserKey(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    dialect: Dialect,
+    presented: PresentedKey | undefined,
+    options: { enforce: boolean; limits: boolean },
+  ): FastifyReply | 'accepted' | undefined {
+    if (presented === undefined) return undefined;
+    const outcome = checkUserKey(services, request, presented.value, {
+      reloadOnMiss: options.enforce,
+      limits: options.limits,
+    });
+    if (outcome.kind === 'not-a-user-key') return undefined;
+    if (outcome.kind === 'accepted') {
+      if (options.enforce) throttle.recordSuccess(request.ip);
+      return 'accepted';
+    }
+    if (outcome.badCredential) throttle.recordFailure(request.ip, presented.value);
+    return sendError(reply, dialect, outcome.error);
+  }
+
+  function requireClientKey(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    dialect: Dialect,
+    limits = false,
+  ): FastifyReply | undefined {
     const throttled = refuseIfThrottled(request, reply, dialect);
     if (throttled) return throttled;
     const apiKey = services.config().auth.apiKey;
@@ -95,6 +135,8 @@ export function createAccessGuard(options: {
       throttle.recordSuccess(request.ip);
       return undefined;
     }
+    const byUserKey = answerUserKey(request, reply, dialect, presented, { enforce: true, limits });
+    if (byUserKey !== undefined) return byUserKey === 'accepted' ? undefined : byUserKey;
     return reject(request, reply, dialect, rejectionMessage(presented, apiKey === ''), presented?.value);
   }
 
@@ -127,8 +169,19 @@ export function createAccessGuard(options: {
     clientScope(scope, dialect) {
       scope.setErrorHandler(errorHandlerFor(dialect));
       scope.addHook('onRequest', async (request, reply) => {
-        if (request.method === 'OPTIONS' || effectiveMode() === 'off') return;
-        return requireClientKey(request, reply, dialect);
+        if (request.method === 'OPTIONS') return;
+        if (effectiveMode() === 'off') {
+          // No key is needed; only a request that sends a known user key is held to its rules.
+          if (!services.userKeys?.size) return;
+          const presented = extractPresentedKey(request.headers, request.query);
+          const byUserKey = answerUserKey(request, reply, dialect, presented, { enforce: false, limits: true });
+          return byUserKey === 'accepted' ? undefined : byUserKey;
+        }
+        return requireClientKey(request, reply, dialect, true);
+      });
+      scope.addHook('preHandler', async (request, reply) => {
+        const refusal = userKeyModelRefusal(services, request);
+        return refusal ? sendError(reply, dialect, refusal) : undefined;
       });
     },
 

@@ -19,6 +19,9 @@ export interface RequestFacts extends RelayFacts {
   logged: boolean;
   /** The row was written (once per request, whether the response finished or the client left). */
   recorded: boolean;
+  /** The user key the request was made with (id and name, never the key). */
+  keyId?: string;
+  keyName?: string;
 }
 
 const facts = new WeakMap<FastifyRequest, RequestFacts>();

@@ -45,7 +45,13 @@ export function recordRequest(
     cachedTokens: facts.usage?.cachedTokens ?? null,
     errorCode: facts.errorCode ?? outcome.errorCode ?? null,
     time: services.now() - outcome.totalMs,
+    keyId: facts.keyId ?? null,
+    keyName: facts.keyName ?? null,
   };
   services.requestLog.record(entry);
+  if (facts.keyId !== undefined) {
+    const tokens = (facts.usage?.inputTokens ?? 0) + (facts.usage?.outputTokens ?? 0);
+    services.userKeys?.recordUsage(facts.keyId, tokens, entry.time ?? services.now());
+  }
   services.events.publish({ type: 'request', entry });
 }

@@ -30,6 +30,7 @@ import { poolSettingsFrom, poolStorageFrom, projectResolverFrom, systemClock, to
 import { createQuotaRefresher } from './quota-refresher.ts';
 import { relayServices } from './serve-generation.ts';
 import type { AdminEvent, GatewayServices } from './services.ts';
+import { openUserKeysOrNone } from './user-keys-wiring.ts';
 import { createWarmUpScheduler } from './warm-up-scheduler.ts';
 
 export interface GatewayOptions {
@@ -181,6 +182,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
   });
 
+  const userKeys = openUserKeysOrNone({ path: join(initial.dataDir, 'agw.db'), requestLog, now, logger });
+
   liveConfig.subscribe((next, previous) => {
     pool.updateSettings(poolSettingsFrom(next));
     if (next.server.port !== previous.server.port || next.server.host !== previous.server.host) {
@@ -204,6 +207,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     metrics,
     requestLog,
+    ...(userKeys ? { userKeys: userKeys.registry } : {}),
     signatureStore: createSignatureStore({ maxEntries: 50_000, ttlMs: 24 * 60 * 60 * 1000, now }),
     events,
     reloadPool,
@@ -260,6 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await app.close();
     await pool.settle();
     await outbound.close();
+    userKeys?.close();
     requestLog.close();
     stopWatching();
     liveConfig.close();
@@ -289,6 +294,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await app.close();
       await pool.settle();
       await outbound.close();
+      userKeys?.close();
       requestLog.close();
     },
   };

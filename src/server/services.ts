@@ -5,6 +5,7 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { LiveConfig } from '../config/live-config.ts';
 import type { GoogleClients } from '../google/clients.ts';
+import type { KeyRegistry } from '../keys/key-registry.ts';
 import type { AccountPool } from '../pool/pool.ts';
 import type { SignatureStore } from '../protocols/anthropic/signature-store.ts';
 import type { UpstreamCaller } from '../relay/ports.ts';
@@ -32,6 +33,8 @@ export interface GatewayServices {
   requestLog: RequestLog;
   signatureStore: SignatureStore;
   events: EventBus<AdminEvent>;
+  /** The user keys (client keys besides the single API key); absent where a test builds no key store. */
+  userKeys?: KeyRegistry;
   /** Quota snapshots on demand (the background schedule runs by itself); set once the runtime built it. */
   quota?: QuotaRefresher;
   /** The warm-up (scheduled and on demand); set once the runtime built it. */

@@ -36,6 +36,10 @@ export interface RequestLogRow {
   /** Catalogue code of the failure (e.g. `AGW_UPSTREAM_STREAM_BROKEN`), null on success. */
   errorCode: string | null;
   stream: boolean;
+  /** The user key that made the request (its id, never the key), null for the gateway's own API key or none. */
+  keyId: string | null;
+  /** That key's name when the request was made. */
+  keyName: string | null;
 }
 
 /** What callers hand to `record`: the id and the time are filled in when missing, absent numbers become null. */
@@ -78,5 +82,7 @@ export function toStoredRow(entry: RequestLogEntry, now: number): RequestLogRow 
     cachedTokens: count(entry.cachedTokens),
     errorCode: text(entry.errorCode),
     stream: entry.stream === true,
+    keyId: text(entry.keyId),
+    keyName: text(entry.keyName),
   };
 }

@@ -46,6 +46,8 @@ export interface RequestLogFilter {
   /** Matches the client's model or the mapped model. */
   model?: string;
   accountId?: string;
+  /** The user key that made the request (its id). */
+  keyId?: string;
   errorCode?: string;
   /** Default 50, at most 1000. */
   limit?: number;
@@ -53,11 +55,16 @@ export interface RequestLogFilter {
   offset?: number;
 }
 
-export type UsageGrouping = 'account' | 'model' | 'hour' | 'day';
+export type UsageGrouping = 'account' | 'model' | 'key' | 'hour' | 'day';
 
 export interface UsageRow {
-  /** Account id, model, or the UTC bucket (`2026-11-22T13:00Z` for hours, `2026-11-22` for days). */
+  /**
+   * Account id, model, user key id (`''` for requests made with the gateway's own API key or none), or the UTC
+   * bucket (`2026-11-22T13:00Z` for hours, `2026-11-22` for days).
+   */
   key: string;
+  /** The user key's name, when grouping by key. */
+  name?: string;
   /** Start of the bucket in ms for hour and day groupings. */
   bucketStart?: number;
   requests: number;
@@ -101,34 +108,9 @@ export interface RequestLog {
   readonly disabled: boolean;
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS request_log (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL,
-  time INTEGER NOT NULL,
-  protocol TEXT NOT NULL,
-  route TEXT NOT NULL,
-  method TEXT NOT NULL,
-  client_model TEXT,
-  mapped_model TEXT,
-  account_id TEXT,
-  status INTEGER NOT NULL,
-  total_ms INTEGER NOT NULL,
-  upstream_ms INTEGER,
-  attempts INTEGER NOT NULL,
-  input_tokens INTEGER,
-  output_tokens INTEGER,
-  cached_tokens INTEGER,
-  error_code TEXT,
-  stream INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS request_log_time ON request_log (time);
-CREATE INDEX IF NOT EXISTS request_log_account_time ON request_log (account_id, time);
-`;
-
 const columns =
   'id, time, protocol, route, method, client_model, mapped_model, account_id, status, total_ms, upstream_ms, ' +
-  'attempts, input_tokens, output_tokens, cached_tokens, error_code, stream';
+  'attempts, input_tokens, output_tokens, cached_tokens, error_code, stream, key_id, key_name';
 const errorCondition = '(status < 200 OR status >= 400 OR error_code IS NOT NULL)';
 
 type StoredRecord = Record<string, SQLInputValue>;
@@ -154,6 +136,8 @@ function fromRecord(record: StoredRecord): RequestLogRow {
     cachedTokens: numberOrNull(record['cached_tokens'] ?? null),
     errorCode: textOrNull(record['error_code'] ?? null),
     stream: Number(record['stream']) === 1,
+    keyId: textOrNull(record['key_id'] ?? null),
+    keyName: textOrNull(record['key_name'] ?? null),
   };
 }
 
@@ -176,6 +160,8 @@ function toParameters(row: RequestLogRow): SQLInputValue[] {
     row.cachedTokens,
     row.errorCode,
     row.stream ? 1 : 0,
+    row.keyId,
+    row.keyName,
   ];
 }
 
@@ -204,6 +190,10 @@ function whereClause(filter: RequestLogFilter): { sql: string; parameters: SQLIn
     conditions.push('account_id = ?');
     parameters.push(filter.accountId);
   }
+  if (filter.keyId !== undefined) {
+    conditions.push('key_id = ?');
+    parameters.push(filter.keyId);
+  }
   if (filter.errorCode !== undefined) {
     conditions.push('error_code = ?');
     parameters.push(filter.errorCode);
@@ -219,21 +209,14 @@ function bounded(value: number | undefined, fallback: number, maximum: number): 
 const groupKeys: Record<UsageGrouping, string> = {
   account: "COALESCE(account_id, '')",
   model: "COALESCE(mapped_model, client_model, '')",
+  key: "COALESCE(key_id, '')",
   hour: `(time / ${hourMs}) * ${hourMs}`,
   day: `(time / ${dayMs}) * ${dayMs}`,
 };
 
 function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
-  const database = openSqliteFile({
-    path,
-    busyTimeoutMs,
-    what: 'The request log database',
-    schema,
-    // Incremental vacuum lets pruning give pages back to the file system without a full VACUUM.
-    onNewFile: (fresh) => fresh.exec('PRAGMA auto_vacuum = INCREMENTAL'),
-  });
-  database.exec('PRAGMA user_version = 1');
-  return database;
+  // The request_log table is part of the shared, versioned schema (agw-db-schema.ts).
+  return openSqliteFile({ path, busyTimeoutMs, what: 'The request log database' });
 }
 
 /**
@@ -379,7 +362,7 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
       const key = groupKeys[groupBy];
       const bucketed = groupBy === 'hour' || groupBy === 'day';
       const rows = prepared(
-        `SELECT ${key} AS key, count(*) AS requests, sum(CASE WHEN ${errorCondition} THEN 1 ELSE 0 END) AS errors,
+        `SELECT ${key} AS key, max(key_name) AS name, count(*) AS requests, sum(CASE WHEN ${errorCondition} THEN 1 ELSE 0 END) AS errors,
            coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,
            coalesce(sum(cached_tokens), 0) AS cached
          FROM request_log ${where.sql} GROUP BY key
@@ -397,6 +380,7 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
           cachedTokens: Number(row['cached']),
           totalTokens: inputTokens + outputTokens,
         };
+        if (groupBy === 'key' && row['name'] !== null && row['name'] !== undefined) usage.name = String(row['name']);
         if (bucketed) {
           const start = Number(row['key']);
           const iso = new Date(start).toISOString();

@@ -1,10 +1,12 @@
 /**
- * Opening agw.db (the request log and the stored responses share it): one private file, WAL mode, the caller's
- * schema, and one clear error when the file cannot be used.
+ * Opening agw.db (the request log, the stored responses and the user keys share it): one private file, WAL mode,
+ * the shared schema brought up to date (agw-db-schema.ts), the caller's own tables, and one clear error when the
+ * file cannot be used.
  */
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
+import { migrateAgwDatabase } from './agw-db-schema.ts';
 import { scrubText } from './redaction.ts';
 
 export function openSqliteFile(options: {
@@ -12,10 +14,8 @@ export function openSqliteFile(options: {
   busyTimeoutMs: number;
   /** What the file holds, for the error message (e.g. "the request log database"). */
   what: string;
-  /** Creates the caller's tables; runs after WAL mode is on. */
-  schema: string;
-  /** Runs once before WAL mode is set, while the file is still empty (e.g. `auto_vacuum`, which must come first). */
-  onNewFile?: (database: DatabaseSync) => void;
+  /** Creates the caller's own tables (beyond the shared, versioned schema); runs after the migrations. */
+  schema?: string;
 }): DatabaseSync {
   const { path } = options;
   let database: DatabaseSync | undefined;
@@ -27,10 +27,13 @@ export function openSqliteFile(options: {
     database = new DatabaseSync(path, { timeout: options.busyTimeoutMs });
     // Reading the schema is the first access to the file, so a file that is not a database fails here.
     const tables = database.prepare('SELECT count(*) AS tables FROM sqlite_master').get() as { tables: number };
-    if (Number(tables.tables) === 0) options.onNewFile?.(database);
+    // Incremental vacuum lets the request log's pruning give pages back without a full VACUUM. It must be set
+    // while the file is empty, and whichever opener comes first (the server, an `agw keys` command) creates it.
+    if (Number(tables.tables) === 0) database.exec('PRAGMA auto_vacuum = INCREMENTAL');
     database.exec('PRAGMA journal_mode = WAL');
     database.exec('PRAGMA synchronous = NORMAL');
-    database.exec(options.schema);
+    migrateAgwDatabase(database);
+    if (options.schema) database.exec(options.schema);
     return database;
   } catch (error) {
     try {

@@ -3,6 +3,7 @@ import { api, onUnauthorized } from './api/client.ts';
 import { Navigation } from './components/Navigation.tsx';
 import { AccountsPage } from './pages/AccountsPage.tsx';
 import { DashboardPage } from './pages/DashboardPage.tsx';
+import { KeysPage } from './pages/KeysPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { LogsPage } from './pages/LogsPage.tsx';
 import { ProxyPage } from './pages/ProxyPage.tsx';
@@ -13,6 +14,7 @@ type SessionState = 'checking' | 'anonymous' | 'authenticated';
 const titles: Record<Route, string> = {
   accounts: 'Accounts',
   proxy: 'API Proxy',
+  keys: 'Keys',
   dashboard: 'Dashboard',
   logs: 'Logs',
 };
@@ -50,6 +52,7 @@ export function App() {
       <main className="page">
         {route === 'accounts' && <AccountsPage />}
         {route === 'proxy' && <ProxyPage />}
+        {route === 'keys' && <KeysPage />}
         {route === 'dashboard' && <DashboardPage />}
         {route === 'logs' && <LogsPage />}
       </main>

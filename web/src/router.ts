@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 
-export const routes = ['accounts', 'proxy', 'dashboard', 'logs'] as const;
+export const routes = ['accounts', 'proxy', 'keys', 'dashboard', 'logs'] as const;
 export type Route = (typeof routes)[number];
 
 function parse(hash: string): Route {

@@ -19,6 +19,7 @@ import { maskSecret } from '../../telemetry/redaction.ts';
 import { secretsEqual } from '../client-auth.ts';
 import type { GatewayServices } from '../services.ts';
 import { registerAdminEvents } from './events.ts';
+import { registerKeyRoutes } from './keys.ts';
 import { type AdminSessions, sessionCookieName } from './sessions.ts';
 import { registerSetupApi } from './setup.ts';
 
@@ -325,6 +326,7 @@ export function registerAdminApi(
         protocol: z.enum(['openai', 'anthropic', 'gemini', 'admin', 'warm-up']).optional(),
         model: z.string().max(200).optional(),
         account_id: z.string().max(200).optional(),
+        key_id: z.string().max(200).optional(),
       }),
       request.query,
     );
@@ -333,6 +335,7 @@ export function registerAdminApi(
       ...(query.protocol ? { protocol: query.protocol } : {}),
       ...(query.model ? { model: query.model } : {}),
       ...(query.account_id ? { accountId: query.account_id } : {}),
+      ...(query.key_id ? { keyId: query.key_id } : {}),
     };
     return {
       rows: services.requestLog.query({ ...filter, limit: query.limit, offset: query.offset }),
@@ -342,7 +345,7 @@ export function registerAdminApi(
   app.get('/api/stats/usage', async (request) => {
     const query = parseBody(
       z.object({
-        group_by: z.enum(['account', 'model', 'hour', 'day']).default('day'),
+        group_by: z.enum(['account', 'model', 'key', 'hour', 'day']).default('day'),
         since: z.coerce.number().int().min(0).optional(),
       }),
       request.query,
@@ -354,6 +357,9 @@ export function registerAdminApi(
       }),
     };
   });
+
+  // User keys
+  registerKeyRoutes(app, services, parseBody);
 
   registerAdminEvents(app, services);
 }

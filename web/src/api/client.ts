@@ -4,8 +4,10 @@ import type {
   ClientSetupReport,
   GatewayStatus,
   ImportResult,
+  KeyView,
   LogFilter,
   LogPage,
+  NewKey,
   OAuthStart,
   OAuthStatus,
   PoolView,
@@ -114,6 +116,10 @@ export const api = {
   regenerateApiKey: () => call<{ api_key: string }>('POST', '/api/config/api-key'),
   setupClient: (client: string, options: { dry_run?: boolean; undo?: boolean }) =>
     call<ClientSetupReport>('POST', `/api/setup/${encodeURIComponent(client)}`, options),
+
+  keys: () => call<{ keys: KeyView[] }>('GET', '/api/keys'),
+  createKey: (key: NewKey) => call<{ key: KeyView; secret: string }>('POST', '/api/keys', key),
+  revokeKey: (id: string) => call<{ key: KeyView }>('DELETE', `/api/keys/${encodeURIComponent(id)}`),
 
   logs: (filter: LogFilter) =>
     call<LogPage>(

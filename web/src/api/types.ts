@@ -117,3 +117,31 @@ export interface ClientSetupReport {
   }>;
   notes: string[];
 }
+
+/** A user key as GET /api/keys shows it (never the key itself). */
+export interface KeyView {
+  id: string;
+  name: string;
+  /** `sk-agw-…abcd` */
+  hint: string;
+  state: 'active' | 'expired' | 'revoked';
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+  models: string[] | null;
+  requests_per_minute: number | null;
+  tokens_per_day: number | null;
+  ips: string[] | null;
+  tokens_today?: number;
+}
+
+/** The body of POST /api/keys. */
+export interface NewKey {
+  name: string;
+  expires?: string;
+  models?: string;
+  requests_per_minute?: number;
+  tokens_per_day?: number;
+  ips?: string;
+}

@@ -4,6 +4,7 @@ import type { Route } from '../router.ts';
 const pages: { route: Route; title: string }[] = [
   { route: 'accounts', title: 'Accounts' },
   { route: 'proxy', title: 'API Proxy' },
+  { route: 'keys', title: 'Keys' },
   { route: 'dashboard', title: 'Dashboard' },
   { route: 'logs', title: 'Logs' },
 ];
