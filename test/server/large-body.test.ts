@@ -127,7 +127,9 @@ test('a chunked upload (no Content-Length) split inside the image is served inta
   const image = imageOf(3);
   const text = JSON.stringify({
     model: 'gemini-3-flash',
-    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${image}` } }] }],
+    messages: [
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${image}` } }] },
+    ],
   });
   const bytes = Buffer.from(text);
   const pieces = [bytes.subarray(0, 100), bytes.subarray(100, 150_000), bytes.subarray(150_000)];
