@@ -6,6 +6,7 @@
  * JSON.stringify scan every character to escape it; those that need no escaping (checked once with a regular
  * expression, far cheaper than serialising) are left out of the JSON text the same way and their bytes copied in.
  */
+import { Readable } from 'node:stream';
 import { expandMarkers, openLiftedScope } from './lifted-bytes.ts';
 
 /** Strings at least this long are copied as bytes instead of serialised. */
@@ -46,4 +47,27 @@ export function serializePayload(value: unknown): string | Buffer[] {
     // The pieces hold the bytes; the scope was only needed to find them by marker.
     copied.release();
   }
+}
+
+/** Bytes written to the upstream socket in one turn of the event loop. */
+const bytesPerTurn = 1024 * 1024;
+
+/**
+ * The pieces of a payload as a stream that lets the event loop turn after each MiB. On loopback (and any socket
+ * whose kernel buffer takes the bytes at once) each write completes at once and the next one follows in the same
+ * turn, so a 30 MB body was written in one step of ~100 ms while health checks waited.
+ */
+export function pacedPieces(pieces: readonly Buffer[]): Readable {
+  async function* paced(): AsyncGenerator<Buffer> {
+    let sinceTurn = 0;
+    for (const piece of pieces) {
+      if (sinceTurn >= bytesPerTurn) {
+        sinceTurn = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      sinceTurn += piece.length;
+      yield piece;
+    }
+  }
+  return Readable.from(paced(), { objectMode: false });
 }

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { GatewayError } from '../../src/errors/catalogue.ts';
 import { liftedRunBytes, parseJsonChunks, readJsonBody } from '../../src/server/json-body.ts';
-import { copiedStringLength, serializePayload } from '../../src/upstream/json-payload.ts';
+import { copiedStringLength, pacedPieces, serializePayload } from '../../src/upstream/json-payload.ts';
 import { materializeLifted, openLiftedScope, openLiftedScopes } from '../../src/upstream/lifted-bytes.ts';
 
 const image = (character = 'A', extra = 0) => character.repeat(liftedRunBytes + extra);
@@ -160,4 +160,13 @@ test('the upstream payload copies long safe strings as bytes and serialises the 
   assert.equal(asBuffer(serializePayload(unsafe)).toString(), JSON.stringify(unsafe));
   assert.equal(serializePayload({ small: 'value' }), JSON.stringify({ small: 'value' }), 'small payloads stay strings');
   assert.equal(openLiftedScopes(), before, 'the serialiser keeps no scope open');
+});
+
+test('the upstream pieces are streamed with a turn of the event loop after each MiB', async () => {
+  const pieces = Array.from({ length: 3 }, (_, index) => Buffer.alloc(1024 * 1024, index));
+  const order: string[] = [];
+  const stream = pacedPieces(pieces);
+  setImmediate(() => order.push('other work'));
+  for await (const chunk of stream) order.push(`piece ${(chunk as Buffer)[0]}`);
+  assert.deepEqual(order, ['piece 0', 'other work', 'piece 1', 'piece 2']);
 });
