@@ -2,16 +2,18 @@
  * The Fastify application: body parsing with clear errors, client and admin authentication, every route, errors
  * in each client's dialect, and one request-log row plus metrics per generation request.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/catalogue.ts';
 import type { RequestLogEntry } from '../telemetry/request-log.ts';
+import { type LiftedScope, openLiftedScope } from '../upstream/lifted-bytes.ts';
 import { createAccessGuard, fromFastifyError } from './access-guard.ts';
 import { registerAdminApi } from './admin/register.ts';
 import { createAdminSessions } from './admin/sessions.ts';
 import type { Binding } from './bind-address.ts';
 import { handleClientError } from './client-error.ts';
 import { dialectOf, sendError } from './dialect.ts';
-import { parseJsonBody } from './json-body.ts';
+import { type BodyStream, readJsonBody, scannedBodyBytes } from './json-body.ts';
 import { factsOf } from './request-context.ts';
 import { recordRequest } from './request-record.ts';
 import { registerAnthropicRoutes } from './routes/anthropic.ts';
@@ -66,19 +68,28 @@ export async function buildApp(services: GatewayServices, options: AppOptions): 
       return sendError(reply, dialectOf(decodedPath(request.url)), new GatewayError('AGW_INVALID_REQUEST', message));
     },
   });
-  // Fastify's own parser decodes the body to a string and scans every character: seconds for an image prompt.
+  // Fastify's own parser gathers the body into one buffer, decodes it and scans every character: seconds for an
+  // image prompt. This one reads the stream and keeps base64 images as the bytes received (json-body.ts).
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-    const parse = (): void => {
-      try {
-        done(null, parseJsonBody(body as Buffer));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    };
-    // A large body was just gathered into one buffer (a long copy): let other requests run before parsing it.
-    if ((body as Buffer).length >= yieldBeforeParsingBytes) setImmediate(parse);
-    else parse();
+  // A body that may be large gets a scope for its lifted images, released when its response closes (finished or
+  // cut off), never before: retries and fallbacks send the images again until then.
+  const liftedScopes = new WeakMap<object, LiftedScope>();
+  app.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage) =>
+    readJsonBody(payload as BodyStream, {
+      limit: request.routeOptions.bodyLimit ?? startConfig.server.bodyLimitBytes,
+      contentLength: contentLengthOf(request.headers['content-length']),
+      scope: liftedScopes.get(request.raw),
+    }),
+  );
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    const length = contentLengthOf(request.headers['content-length']);
+    const json = request.headers['content-type']?.toLowerCase().startsWith('application/json') === true;
+    if (json && (length === undefined || length >= scannedBodyBytes)) {
+      const scope = openLiftedScope();
+      liftedScopes.set(request.raw, scope);
+      reply.raw.once('close', () => scope.release());
+    }
+    done(null, payload);
   });
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
@@ -160,8 +171,11 @@ function decodedPath(url: string): string {
   }
 }
 
-/** Bodies from this size on are parsed in a later turn of the event loop than the one that gathered them. */
-const yieldBeforeParsingBytes = 1024 * 1024;
+/** A request's Content-Length, undefined when it sent none (chunked) or a nonsensical one. */
+function contentLengthOf(header: string | undefined): number | undefined {
+  const length = Number(header);
+  return header === undefined || !Number.isSafeInteger(length) ? undefined : length;
+}
 
 /**
  * JSON nesting accepted in a request body. Real requests (tool schemas included) stay far below; a deeper body

@@ -1,10 +1,13 @@
 /**
- * Serialises a request for Google. JSON.stringify scans every character of a string to escape it, which for a
- * base64 image of many megabytes held the event loop for hundreds of milliseconds per request. Strings that need
- * no escaping (checked once with a regular expression, far cheaper than serialising) are instead left out of the
- * JSON text and their bytes copied into the final buffer around it.
+ * Serialises a request for Google. Base64 images of the client's body are markers here (lifted-bytes.ts): the
+ * JSON text is small and each marker is replaced by the image's received bytes, sent as they are.
+ *
+ * Long strings that are real strings (an image uploaded as a multipart file, encoded by agw) would make
+ * JSON.stringify scan every character to escape it; those that need no escaping (checked once with a regular
+ * expression, far cheaper than serialising) are left out of the JSON text the same way and their bytes copied in.
  */
-import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { expandMarkers, openLiftedScope } from './lifted-bytes.ts';
 
 /** Strings at least this long are copied as bytes instead of serialised. */
 export const copiedStringLength = 64 * 1024;
@@ -28,30 +31,43 @@ function hasLargeString(value: unknown): boolean {
 }
 
 /**
- * The JSON of `value`: a string, or, when large strings were copied in as bytes, the pieces in order (sent one
- * after the other, so the bytes are copied once, not again into one buffer).
+ * The JSON of `value`: a string, or, when it holds images kept as bytes or large strings copied in as bytes, the
+ * pieces in order (sent one after the other, so no image is copied into one buffer).
  */
 export function serializePayload(value: unknown): string | Buffer[] {
-  if (!hasLargeString(value)) return JSON.stringify(value);
-  const marker = `agw-copied-${randomBytes(6).toString('hex')}-`;
-  const copied: string[] = [];
-  const text = JSON.stringify(value, (_key, item: unknown) => {
-    if (typeof item !== 'string' || item.length < copiedStringLength || !needsNoEscaping.test(item)) return item;
-    copied.push(item);
-    return `${marker}${copied.length - 1}`;
-  });
-  if (copied.length === 0) return text;
-  const pieces: Buffer[] = [];
-  let position = 0;
-  for (;;) {
-    const found = text.indexOf(marker, position);
-    if (found < 0) break;
-    let end = found + marker.length;
-    while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39) end += 1;
-    const item = copied[Number(text.slice(found + marker.length, end))];
-    pieces.push(Buffer.from(text.slice(position, found), 'utf8'), Buffer.from(item ?? '', 'latin1'));
-    position = end;
+  if (!hasLargeString(value)) return expandMarkers(JSON.stringify(value));
+  const copied = openLiftedScope();
+  try {
+    const text = JSON.stringify(value, (_key, item: unknown) => {
+      if (typeof item !== 'string' || item.length < copiedStringLength || !needsNoEscaping.test(item)) return item;
+      return copied.add([Buffer.from(item, 'latin1')]);
+    });
+    return expandMarkers(text);
+  } finally {
+    // The pieces hold the bytes; the scope was only needed to find them by marker.
+    copied.release();
   }
-  pieces.push(Buffer.from(text.slice(position), 'utf8'));
-  return pieces;
+}
+
+/** Bytes written to the upstream socket in one turn of the event loop. */
+const bytesPerTurn = 1024 * 1024;
+
+/**
+ * The pieces of a payload as a stream that lets the event loop turn after each MiB. On loopback (and any socket
+ * whose kernel buffer takes the bytes at once) each write completes at once and the next one follows in the same
+ * turn, so a 30 MB body was written in one step of ~100 ms while health checks waited.
+ */
+export function pacedPieces(pieces: readonly Buffer[]): Readable {
+  async function* paced(): AsyncGenerator<Buffer> {
+    let sinceTurn = 0;
+    for (const piece of pieces) {
+      if (sinceTurn >= bytesPerTurn) {
+        sinceTurn = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      sinceTurn += piece.length;
+      yield piece;
+    }
+  }
+  return Readable.from(paced(), { objectMode: false });
 }

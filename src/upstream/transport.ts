@@ -6,10 +6,10 @@
  * bodies or tokens. Its owner (the composition root) closes it.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, request } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
 import { errorCodeOf } from './error-code.ts';
+import { pacedPieces } from './json-payload.ts';
 
 /** Which base URLs a call may use, and after which answers it moves on to the next one. */
 export interface EndpointPolicy {
@@ -193,7 +193,7 @@ export function createUpstreamTransport(
               ? { ...call.headers, 'content-length': String(byteLength(call.body)) }
               : call.headers,
             // A fresh stream per endpoint: the pieces are sent again if this endpoint refuses.
-            body: typeof call.body === 'string' ? call.body : Readable.from(call.body, { objectMode: false }),
+            body: typeof call.body === 'string' ? call.body : pacedPieces(call.body),
             signal,
             headersTimeout: timeouts.headersMs,
             bodyTimeout: timeouts.chunkGapMs,

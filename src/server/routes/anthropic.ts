@@ -9,6 +9,7 @@ import { parseCountTokensRequest, parseMessagesRequest } from '../../protocols/a
 import { toCanonicalRequest } from '../../protocols/anthropic/request-translator.ts';
 import { buildMessagesResponse } from '../../protocols/anthropic/response-builder.ts';
 import { createMessagesStreamEncoder } from '../../protocols/anthropic/stream-encoder.ts';
+import { materializeLifted } from '../../upstream/lifted-bytes.ts';
 import { factsOf } from '../request-context.ts';
 import { serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
@@ -52,6 +53,7 @@ export function registerAnthropicRoutes(app: FastifyInstance, services: GatewayS
     const facts = factsOf(request);
     facts.protocol = 'anthropic';
     facts.route = '/v1/messages/count_tokens';
-    return countTokens(parseCountTokensRequest(request.body));
+    // The estimate reads the length of base64 documents, which a marker of a lifted image does not have.
+    return countTokens(parseCountTokensRequest(materializeLifted(request.body)));
   });
 }

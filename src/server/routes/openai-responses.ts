@@ -26,6 +26,7 @@ import {
   type ResponsesStreamOptions,
 } from '../../protocols/openai/responses-stream.ts';
 import { openResponseStoreOrDisabled, type ResponseStore } from '../../telemetry/response-store.ts';
+import { materializeLifted } from '../../upstream/lifted-bytes.ts';
 import { factsOf } from '../request-context.ts';
 import { serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
@@ -134,7 +135,8 @@ export function registerOpenAiResponsesRoutes(app: FastifyInstance, services: Ga
         createdAt: services.now(),
         model: body.model,
         response,
-        items: [...canonical.items, ...response.output],
+        // Stored past this request, so images kept as bytes become strings again (lifted-bytes.ts).
+        items: materializeLifted([...canonical.items, ...response.output]),
       });
     };
     return serveGeneration(services, request, reply, canonical, {
@@ -166,7 +168,9 @@ export function registerOpenAiResponsesRoutes(app: FastifyInstance, services: Ga
       dialect: 'openai',
       // Compaction answers are never streamed (the translator clears `stream`); this encoder is never used.
       createEncoder: () => createResponsesStreamEncoder(options),
-      buildResponse: (collected) => buildCompactionResponse(collected.events, options, canonical.items),
+      // The answer repeats the user's messages, images included: the client gets the strings it sent.
+      buildResponse: (collected) =>
+        materializeLifted(buildCompactionResponse(collected.events, options, canonical.items)),
     });
   });
 
