@@ -12,6 +12,11 @@ export interface RecordingProxy {
   readonly port: number;
   /** `host:port` of every tunnel opened, in order. */
   readonly targets: string[];
+  /**
+   * The local port of each connection the proxy opened to a target: the target sees it as the client's port, so
+   * a test can tell which of the target's calls came through this proxy.
+   */
+  readonly ports: number[];
   /** Credentials offered per tunnel (`user:password`), or '' when none. */
   readonly credentials: string[];
   /** Tunnels refused (bad credentials). */
@@ -40,8 +45,8 @@ function closer(server: Server, sockets: Set<Socket>): () => Promise<void> {
     });
 }
 
-function relay(client: Socket, host: string, port: number, sockets: Set<Socket>, onReady: () => void): void {
-  const upstream = connectTcp({ host, port }, onReady);
+function relay(client: Socket, host: string, port: number, sockets: Set<Socket>, onReady: (localPort: number) => void): void {
+  const upstream = connectTcp({ host, port }, () => onReady(upstream.localPort ?? 0));
   sockets.add(upstream);
   upstream.on('close', () => sockets.delete(upstream));
   upstream.on('error', () => client.destroy());
@@ -55,6 +60,7 @@ function relay(client: Socket, host: string, port: number, sockets: Set<Socket>,
 /** An HTTP proxy that only tunnels (CONNECT), as undici's ProxyAgent uses it. */
 export async function startConnectProxy(options: ProxyOptions = {}): Promise<RecordingProxy> {
   const targets: string[] = [];
+  const ports: number[] = [];
   const credentials: string[] = [];
   let refused = 0;
   const sockets = new Set<Socket>();
@@ -81,7 +87,8 @@ export async function startConnectProxy(options: ProxyOptions = {}): Promise<Rec
     const target = request.url ?? '';
     const cut = target.lastIndexOf(':');
     targets.push(target);
-    relay(client, target.slice(0, cut), Number(target.slice(cut + 1)), sockets, () => {
+    relay(client, target.slice(0, cut), Number(target.slice(cut + 1)), sockets, (localPort) => {
+      ports.push(localPort);
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) client.unshift(head);
     });
@@ -91,6 +98,7 @@ export async function startConnectProxy(options: ProxyOptions = {}): Promise<Rec
     url: `http://127.0.0.1:${port}`,
     port,
     targets,
+    ports,
     credentials,
     get refused() {
       return refused;
@@ -123,6 +131,7 @@ function readBytes(socket: Socket, length: number): Promise<Buffer> {
 /** A SOCKS5 proxy (RFC 1928, CONNECT only; RFC 1929 user/password when required). */
 export async function startSocksProxy(options: ProxyOptions = {}): Promise<RecordingProxy> {
   const targets: string[] = [];
+  const ports: number[] = [];
   const credentials: string[] = [];
   let refused = 0;
   const sockets = new Set<Socket>();
@@ -168,7 +177,8 @@ export async function startSocksProxy(options: ProxyOptions = {}): Promise<Recor
       return;
     }
     targets.push(`${host}:${port}`);
-    relay(client, host, port, sockets, () => {
+    relay(client, host, port, sockets, (localPort) => {
+      ports.push(localPort);
       client.write(Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0, 0]));
     });
   };
@@ -183,6 +193,7 @@ export async function startSocksProxy(options: ProxyOptions = {}): Promise<Recor
     url: `socks5://127.0.0.1:${port}`,
     port,
     targets,
+    ports,
     credentials,
     get refused() {
       return refused;

@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { accountProxyInput, applyAccountProxy, shownAccountProxy } from '../../accounts/account-proxy.ts';
 import { accountView, quotaSummary } from '../../accounts/account-view.ts';
 import { judgeAccount } from '../../accounts/judge-account.ts';
 import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
@@ -171,10 +172,15 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .command('add')
     .description('add or update an account from a refresh token (re-enables a disabled account whose token changed)')
     .requiredOption('--refresh-token <token>', 'the refresh token, or - to read it from standard input')
-    .action(async (options: { refreshToken: string }) => {
+    .option('--proxy <url>', "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call")
+    .action(async (options: { refreshToken: string; proxy?: string }) => {
       const { config, store } = await context(globals());
+      const proxyUrl = accountProxyInput(options.proxy);
       const token = options.refreshToken === '-' ? await readStandardInput() : options.refreshToken;
-      const enrolled = await withGoogle(config, (google) => enrollAccount(token, google, store));
+      let enrolled = await withGoogle(config, (google) => enrollAccount(token, google.forProxy(proxyUrl), store));
+      if (proxyUrl !== null) {
+        enrolled = { ...enrolled, account: await store.update(enrolled.account.id, applyAccountProxy(proxyUrl)) };
+      }
       printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
     });
 
@@ -243,6 +249,32 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       const account = await store.proxyEnable((await store.get(idOrEmail)).id);
       printLine(
         `${account.email}: proxy-enabled${account.disabled ? ' (still disabled: re-add it with a new refresh token)' : ''}`,
+      );
+    });
+
+  accounts
+    .command('outbound-proxy')
+    .description(
+      "show, set or clear the account's own outbound proxy (its refresh, quota and generation calls go through it)",
+    )
+    .argument('<account>', 'id or email')
+    .argument('[url]', 'http://, https://, socks5:// or socks5h:// URL, optionally with user:password@')
+    .option('--clear', 'remove the proxy (the global or environment proxy, if any, applies again)')
+    .action(async (idOrEmail: string, url: string | undefined, options: { clear?: boolean }) => {
+      const { store } = await context(globals());
+      const account = await store.get(idOrEmail);
+      if (url !== undefined && options.clear) {
+        throw new GatewayError('AGW_INVALID_REQUEST', 'give either a proxy URL or --clear, not both');
+      }
+      if (url === undefined && !options.clear) {
+        printLine(`${account.email}: ${shownAccountProxy(account) ?? 'no own proxy (the global one, if any, applies)'}`);
+        return;
+      }
+      const proxyUrl = options.clear ? null : accountProxyInput(url);
+      if (!options.clear && proxyUrl === null) throw new GatewayError('AGW_INVALID_REQUEST', 'the proxy URL is empty');
+      const updated = await store.update(account.id, applyAccountProxy(proxyUrl));
+      printLine(
+        `${updated.email}: ${proxyUrl === null ? 'own proxy cleared' : `outbound proxy ${shownAccountProxy(updated)}`}`,
       );
     });
 
