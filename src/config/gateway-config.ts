@@ -197,7 +197,8 @@ export function buildGatewayConfig(
       maxRows: values.requestLogMaxRows,
     },
     outbound: {
-      globalProxy: values.upstreamProxyEnabled && values.upstreamProxyUrl.trim() !== '' ? values.upstreamProxyUrl.trim() : null,
+      globalProxy:
+        values.upstreamProxyEnabled && values.upstreamProxyUrl.trim() !== '' ? values.upstreamProxyUrl.trim() : null,
       environmentProxy,
       noProxy: values.noProxy,
     },

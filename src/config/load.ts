@@ -146,9 +146,13 @@ export function environmentProxies(environment: Environment): { http: string | n
     return problem === undefined ? [] : [`environment variable ${found![0]}: ${problem}`];
   });
   if (problems.length > 0) {
-    throw new GatewayError('AGW_CONFIG_INVALID', `invalid configuration:\n  - ${[...new Set(problems)].join('\n  - ')}`, {
-      details: { problems },
-    });
+    throw new GatewayError(
+      'AGW_CONFIG_INVALID',
+      `invalid configuration:\n  - ${[...new Set(problems)].join('\n  - ')}`,
+      {
+        details: { problems },
+      },
+    );
   }
   return { http: http?.[1] ?? null, https: https?.[1] ?? null };
 }

@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
 import { scrubText } from '../telemetry/redaction.ts';
-import { excerpt, getText, type HttpResult, parseJson, postForm, TransportError } from './http.ts';
 import type { OutboundProxies } from '../upstream/proxy/outbound-proxies.ts';
+import { excerpt, getText, type HttpResult, parseJson, postForm, TransportError } from './http.ts';
 import type { GoogleSettings } from './settings.ts';
 
 export interface PkcePair {
@@ -137,7 +137,8 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
       timeoutMs: settings.timeoutMs,
       userAgent: settings.userAgent,
       signal,
-      dispatcher: proxy === undefined || proxies === undefined ? dependencies.dispatcher : proxies.sharedDispatcher(proxy),
+      dispatcher:
+        proxy === undefined || proxies === undefined ? dependencies.dispatcher : proxies.sharedDispatcher(proxy),
       explainFailure: (error: unknown) => proxies?.proxyFailure(error, proxy),
     };
   };

@@ -117,7 +117,11 @@ export function coolForProxy(context: PoolContext, entry: PoolEntry, message: st
   const settings = context.settings;
   const count = bumpFailure(entry, 'proxy', nowMs);
   const waitMs = backoffMs(settings.proxyFailureCooldown, count, context.random, settings.jitterRatio);
-  setAccountBlock(context, entry, { untilMs: nowMs + waitMs, reason: 'PROXY_FAILED', message: truncateUtf8(message, 500) });
+  setAccountBlock(context, entry, {
+    untilMs: nowMs + waitMs,
+    reason: 'PROXY_FAILED',
+    message: truncateUtf8(message, 500),
+  });
   context.logger.warn({ accountId: entry.id }, `Outbound proxy of ${entry.email} failed; cooling it down: ${message}`);
   context.emit({ type: 'account-state', accountId: entry.id, state: 'cooling', reason: message });
 }

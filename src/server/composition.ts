@@ -22,7 +22,10 @@ export interface OutboundClients {
 }
 
 /** `current` gives the live configuration, so a changed proxy setting applies to the next call without a restart. */
-export function createOutboundClients(config: GatewayConfig, current: () => GatewayConfig = () => config): OutboundClients {
+export function createOutboundClients(
+  config: GatewayConfig,
+  current: () => GatewayConfig = () => config,
+): OutboundClients {
   const proxies = createOutboundProxies(() => current().outbound);
   const transport = createUpstreamTransport(transportSettingsFrom(config.upstream), { proxies });
   const upstream = createUpstreamClient(config.upstream, { transport });

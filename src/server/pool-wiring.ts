@@ -64,7 +64,8 @@ export function tokenClientFrom(google: GoogleClients): TokenClient {
 
 export function projectResolverFrom(google: GoogleClients): ProjectResolver {
   return {
-    resolve: async (accessToken, proxy) => (await google.forProxy(proxy).codeAssist.resolveProject(accessToken)).projectId,
+    resolve: async (accessToken, proxy) =>
+      (await google.forProxy(proxy).codeAssist.resolveProject(accessToken)).projectId,
   };
 }
 

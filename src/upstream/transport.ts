@@ -135,14 +135,14 @@ export function createUpstreamTransport(
     proxy !== undefined && proxies !== undefined
       ? proxies.createDispatcher(proxy, settings)
       : new Agent({
-      connect: { timeout: settings.connectTimeoutMs },
-      keepAliveTimeout: settings.keepAliveTimeoutMs,
-      keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
-      // HTTP/1.1 only: each stream gets its own socket, so cancelling one closes exactly that socket, and
-      // undici's h2 support is still marked experimental.
-      allowH2: false,
-      ...(settings.connections === undefined ? {} : { connections: settings.connections }),
-    });
+          connect: { timeout: settings.connectTimeoutMs },
+          keepAliveTimeout: settings.keepAliveTimeoutMs,
+          keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
+          // HTTP/1.1 only: each stream gets its own socket, so cancelling one closes exactly that socket, and
+          // undici's h2 support is still marked experimental.
+          allowH2: false,
+          ...(settings.connections === undefined ? {} : { connections: settings.connections }),
+        });
   /** Identity → its own Agent, in least-recently-used order (a Map keeps insertion order). */
   const ownAgents = new Map<string, Dispatcher>();
   const dispatcherFor = (headers: Readonly<Record<string, string>>, proxy: ProxyChoice | undefined): Dispatcher => {

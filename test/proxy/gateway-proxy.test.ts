@@ -68,17 +68,41 @@ test("each account's refresh and generation go through its own proxy only; one w
             .slice(0)
             .map((call) => call.email),
         );
-        return ['a@example.com', 'b@example.com', 'c@example.com'].every((email) => served.has(email)) ? true : undefined;
+        return ['a@example.com', 'b@example.com', 'c@example.com'].every((email) => served.has(email))
+          ? true
+          : undefined;
       },
       10_000,
       'every account served a request',
     );
     const calls = harness.fake.control.calls().slice(enrolmentCalls);
     const proxies = { connect: connectProxy, socks: socksProxy };
-    assert.deepEqual(routesOf(calls, 'a@example.com', proxies), new Set(['token:connect', 'streamGenerateContent:connect']));
-    assert.deepEqual(routesOf(calls, 'b@example.com', proxies), new Set(['token:socks', 'streamGenerateContent:socks']));
-    assert.deepEqual(routesOf(calls, 'c@example.com', proxies), new Set(['token:direct', 'streamGenerateContent:direct']));
+    assert.deepEqual(
+      routesOf(calls, 'a@example.com', proxies),
+      new Set(['token:connect', 'streamGenerateContent:connect']),
+    );
+    assert.deepEqual(
+      routesOf(calls, 'b@example.com', proxies),
+      new Set(['token:socks', 'streamGenerateContent:socks']),
+    );
+    assert.deepEqual(
+      routesOf(calls, 'c@example.com', proxies),
+      new Set(['token:direct', 'streamGenerateContent:direct']),
+    );
     assert.ok(connectProxy.credentials.every((offered) => offered === `agw:${proxyPassword}`));
+    // The quota snapshot calls of an account use its proxy too.
+    const quotaStart = harness.fake.control.calls().length;
+    const refreshed = await fetch(`${harness.url}/api/quota/refresh`, { method: 'POST', headers: harness.headers });
+    assert.equal(refreshed.status, 200, await refreshed.text());
+    const quotaCalls = harness.fake.control.calls().slice(quotaStart);
+    assert.deepEqual(
+      routesOf(quotaCalls, 'a@example.com', proxies),
+      new Set(['loadCodeAssist:connect', 'fetchAvailableModels:connect', 'retrieveUserQuotaSummary:connect']),
+    );
+    assert.deepEqual(
+      routesOf(quotaCalls, 'c@example.com', proxies),
+      new Set(['loadCodeAssist:direct', 'fetchAvailableModels:direct', 'retrieveUserQuotaSummary:direct']),
+    );
     // socks5h: the proxy, not agw, resolved the target name.
     assert.ok(socksProxy.targets.every((target) => target === new URL(harness.config.google.tokenUrl).host));
 
@@ -88,7 +112,10 @@ test("each account's refresh and generation go through its own proxy only; one w
     const environment = { ...harness.environment, AGW_DATA_DIR: harness.dataDir };
     const listed = await runCli(['accounts', 'list', '--json'], { env: environment, mustSucceed: true });
     const shownOne = await runCli(['accounts', 'show', 'a@example.com'], { env: environment, mustSucceed: true });
-    const outbound = await runCli(['accounts', 'outbound-proxy', 'a@example.com'], { env: environment, mustSucceed: true });
+    const outbound = await runCli(['accounts', 'outbound-proxy', 'a@example.com'], {
+      env: environment,
+      mustSucceed: true,
+    });
     assert.match(outbound.stdout, /http:\/\/\[REDACTED\]@127\.0\.0\.1/);
     for (const [where, text] of [
       ['logs', JSON.stringify(harness.logLines)],
@@ -140,7 +167,7 @@ test('the global proxy carries accounts without their own; NO_PROXY exempts the 
   }
 });
 
-test("a dead proxy cools only its account with a clear reason; another account answers; nothing is disabled", async () => {
+test('a dead proxy cools only its account with a clear reason; another account answers; nothing is disabled', async () => {
   const deadProxy = await startSocksProxy();
   const deadUrl = withCredentials(deadProxy.url, 'agw', proxyPassword);
   await deadProxy.close();
@@ -182,7 +209,11 @@ test("a dead proxy cools only its account with a clear reason; another account a
 
     // A working proxy_url lifts the block at once: the account serves again.
     await setOwnProxy(harness, 'dead-fresh@example.com', null);
-    const view = (await admin(harness.url, harness.headers, `/api/accounts/${harness.accounts.get('dead-fresh@example.com')!.id}`)) as Record<string, unknown>;
+    const view = (await admin(
+      harness.url,
+      harness.headers,
+      `/api/accounts/${harness.accounts.get('dead-fresh@example.com')!.id}`,
+    )) as Record<string, unknown>;
     assert.equal(view['state'], 'active', JSON.stringify(view));
   } finally {
     await harness.close();
@@ -193,24 +224,33 @@ test('the outbound-proxy command sets, shows and clears a proxy; bad URLs are re
   const harness = await startHarness({ accounts: [{ email: 'cli@example.com' }] });
   const env = { ...harness.environment, AGW_DATA_DIR: harness.dataDir };
   try {
-    const set = await runCli(['accounts', 'outbound-proxy', 'cli@example.com', 'socks5://u:pw-secret-1@10.0.0.2:1080'], {
-      env,
-      mustSucceed: true,
-    });
+    const set = await runCli(
+      ['accounts', 'outbound-proxy', 'cli@example.com', 'socks5://u:pw-secret-1@10.0.0.2:1080'],
+      {
+        env,
+        mustSucceed: true,
+      },
+    );
     assert.equal(set.stdout.trim(), 'cli@example.com: outbound proxy socks5://[REDACTED]@10.0.0.2:1080');
     assert.equal((await harness.store.get('cli@example.com')).proxy_url, 'socks5://u:pw-secret-1@10.0.0.2:1080');
     const bad = await runCli(['accounts', 'outbound-proxy', 'cli@example.com', 'ftp://host:21'], { env });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /unsupported proxy scheme "ftp"/);
-    const cleared = await runCli(['accounts', 'outbound-proxy', 'cli@example.com', '--clear'], { env, mustSucceed: true });
+    const cleared = await runCli(['accounts', 'outbound-proxy', 'cli@example.com', '--clear'], {
+      env,
+      mustSucceed: true,
+    });
     assert.match(cleared.stdout, /own proxy cleared/);
     assert.equal((await harness.store.get('cli@example.com')).proxy_url, undefined);
 
-    const refused = await fetch(`${harness.url}/api/accounts/${harness.accounts.get('cli@example.com')!.id}/outbound-proxy`, {
-      method: 'PUT',
-      headers: { ...harness.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: 'gopher://x' }),
-    });
+    const refused = await fetch(
+      `${harness.url}/api/accounts/${harness.accounts.get('cli@example.com')!.id}/outbound-proxy`,
+      {
+        method: 'PUT',
+        headers: { ...harness.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: 'gopher://x' }),
+      },
+    );
     assert.equal(refused.status, 400);
     assert.match(await refused.text(), /unsupported proxy scheme/);
   } finally {

@@ -41,10 +41,7 @@ describe('transport through outbound proxies', () => {
 
   const transportWith = (settings: OutboundProxySettings) => {
     const proxies = createOutboundProxies(() => settings);
-    const transport = createUpstreamTransport(
-      { connectTimeoutMs: 5_000, keepAliveTimeoutMs: 10_000 },
-      { proxies },
-    );
+    const transport = createUpstreamTransport({ connectTimeoutMs: 5_000, keepAliveTimeoutMs: 10_000 }, { proxies });
     return {
       transport,
       close: async () => {

@@ -45,7 +45,13 @@ function closer(server: Server, sockets: Set<Socket>): () => Promise<void> {
     });
 }
 
-function relay(client: Socket, host: string, port: number, sockets: Set<Socket>, onReady: (localPort: number) => void): void {
+function relay(
+  client: Socket,
+  host: string,
+  port: number,
+  sockets: Set<Socket>,
+  onReady: (localPort: number) => void,
+): void {
   const upstream = connectTcp({ host, port }, () => onReady(upstream.localPort ?? 0));
   sockets.add(upstream);
   upstream.on('close', () => sockets.delete(upstream));

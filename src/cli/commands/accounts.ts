@@ -172,7 +172,10 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .command('add')
     .description('add or update an account from a refresh token (re-enables a disabled account whose token changed)')
     .requiredOption('--refresh-token <token>', 'the refresh token, or - to read it from standard input')
-    .option('--proxy <url>', "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call")
+    .option(
+      '--proxy <url>',
+      "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call",
+    )
     .action(async (options: { refreshToken: string; proxy?: string }) => {
       const { config, store } = await context(globals());
       const proxyUrl = accountProxyInput(options.proxy);
@@ -267,7 +270,9 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
         throw new GatewayError('AGW_INVALID_REQUEST', 'give either a proxy URL or --clear, not both');
       }
       if (url === undefined && !options.clear) {
-        printLine(`${account.email}: ${shownAccountProxy(account) ?? 'no own proxy (the global one, if any, applies)'}`);
+        printLine(
+          `${account.email}: ${shownAccountProxy(account) ?? 'no own proxy (the global one, if any, applies)'}`,
+        );
         return;
       }
       const proxyUrl = options.clear ? null : accountProxyInput(url);

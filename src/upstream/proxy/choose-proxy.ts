@@ -38,7 +38,9 @@ export function chooseProxy(
   }
   const bypass = bypassesProxy(target, settings.noProxy);
   if (settings.globalProxy !== null && !bypass) return { url: settings.globalProxy, source: 'global' };
-  const fromEnvironment = target.startsWith('https:') ? settings.environmentProxy.https : settings.environmentProxy.http;
+  const fromEnvironment = target.startsWith('https:')
+    ? settings.environmentProxy.https
+    : settings.environmentProxy.http;
   if (fromEnvironment !== null && !bypass) return { url: fromEnvironment, source: 'environment' };
   return undefined;
 }

@@ -119,7 +119,11 @@ export function createOutboundProxies(settings: () => OutboundProxySettings): Ou
       if (closed) throw new GatewayError('AGW_INTERNAL', 'The outbound proxies are closed');
       let dispatcher = shared.get(choice.url);
       if (dispatcher === undefined) {
-        dispatcher = createDispatcher(choice, { connectTimeoutMs: 10_000, keepAliveTimeoutMs: 30_000, connections: 16 });
+        dispatcher = createDispatcher(choice, {
+          connectTimeoutMs: 10_000,
+          keepAliveTimeoutMs: 30_000,
+          connections: 16,
+        });
         shared.set(choice.url, dispatcher);
       }
       return dispatcher;
@@ -130,7 +134,11 @@ export function createOutboundProxies(settings: () => OutboundProxySettings): Ou
       const reason = proxyFailureReason(error) ?? proxyFailureReason((error as { cause?: unknown })?.cause);
       if (reason === undefined) return undefined;
       const address = parseProxyUrl(choice.url);
-      return proxyFailedError(typeof address === 'string' ? '(invalid proxy URL)' : address.label, choice.source, reason);
+      return proxyFailedError(
+        typeof address === 'string' ? '(invalid proxy URL)' : address.label,
+        choice.source,
+        reason,
+      );
     },
     async close() {
       closed = true;
