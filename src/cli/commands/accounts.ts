@@ -1,4 +1,4 @@
-/** `agw accounts …`: list, show, add, login, import, proxy-disable/enable, remove. */
+/** `agw accounts …`: list, show, add, login, import, proxy-disable/enable, outbound-proxy, remove. */
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
