@@ -11,7 +11,7 @@ import type { RecordedCall } from '../../src/fake-google/types.ts';
 import { eventually, type Harness, startHarness } from '../harness/gateway-harness.ts';
 import { admin, chat } from '../integration/helpers.ts';
 import { type RecordingProxy, startConnectProxy, startSocksProxy, withCredentials } from '../support/proxy-servers.ts';
-import { runCli } from '../support/run-cli.ts';
+import { runCli, startCli } from '../support/run-cli.ts';
 
 const proxyPassword = 'pr0xy-canary-passw0rd';
 /** Chat completions reach Google as either generation method. */
@@ -255,5 +255,44 @@ test('the outbound-proxy command sets, shows and clears a proxy; bad URLs are re
     assert.match(await refused.text(), /unsupported proxy scheme/);
   } finally {
     await harness.close();
+  }
+});
+
+test('agw accounts login --proxy: the code exchange and onboarding go through the proxy, which the account keeps', async () => {
+  const socksProxy = await startSocksProxy();
+  const harness = await startHarness();
+  harness.fake.control.addAccount({ email: 'login-proxy@example.com', refreshToken: '1//login-proxy-existing' });
+  harness.fake.control.setLoginAccount('login-proxy@example.com');
+  const login = startCli(
+    ['--data-dir', harness.dataDir, 'accounts', 'login', '--timeout', '20', '--proxy', socksProxy.url],
+    { env: harness.environment },
+  );
+  try {
+    const url = await eventually(
+      () => /^(http:\/\/127\.0\.0\.1:\d+\/o\/oauth2\/v2\/auth\?\S+)$/m.exec(login.output().stdout)?.[1],
+      30_000,
+      'the authorization URL on stdout',
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${JSON.stringify(login.output())}`);
+    });
+    assert.equal((await fetch(url)).status, 200);
+    assert.equal(await login.exit, 0, JSON.stringify(login.output()));
+    const calls = harness.fake.control.calls();
+    const exchange = calls.find(
+      (call) =>
+        call.endpoint === 'token' && (call.body as Record<string, unknown>)['grant_type'] === 'authorization_code',
+    );
+    assert.ok(
+      exchange && socksProxy.ports.includes(exchange.remotePort ?? -1),
+      'the code exchange went through the proxy',
+    );
+    const onboarding = calls.filter((call) => call.endpoint === 'loadCodeAssist');
+    assert.ok(onboarding.length > 0);
+    assert.ok(onboarding.every((call) => socksProxy.ports.includes(call.remotePort ?? -1)));
+    assert.equal((await harness.store.get('login-proxy@example.com')).proxy_url, socksProxy.url);
+  } finally {
+    await login.stop();
+    await harness.close();
+    await socksProxy.close();
   }
 });

@@ -144,6 +144,22 @@ describe('transport through outbound proxies', () => {
     }
   });
 
+  test('socks5:// resolves the target name locally, socks5h:// leaves it to the proxy', async () => {
+    const { transport, close } = transportWith(noOutboundProxy);
+    const port = new URL(google.url).port;
+    const byName = { ...google, url: `http://localhost:${port}` };
+    const before = socksProxy.targets.length;
+    try {
+      await (await transport.send(call(byName, 'token-k', socksProxy.url))).text();
+      await (await transport.send(call(byName, 'token-l', socksProxy.url.replace('socks5:', 'socks5h:')))).text();
+      const [local, remote] = socksProxy.targets.slice(before);
+      assert.match(local ?? '', new RegExp(`^(127\\.0\\.0\\.1|::1):${port}$`));
+      assert.equal(remote, `localhost:${port}`);
+    } finally {
+      await close();
+    }
+  });
+
   test('wrong proxy credentials are AGW_ACCOUNT_PROXY_FAILED too', async () => {
     const { transport, close } = transportWith(noOutboundProxy);
     try {

@@ -82,12 +82,15 @@ export async function tokensFromImportSource(path: string): Promise<string[]> {
 async function signIn(
   google: GoogleClients,
   store: AccountStore,
-  options: { browser: boolean; timeout: string },
+  options: { browser: boolean; timeout: string; proxy?: string },
 ): Promise<void> {
+  // The account's own proxy, when given, carries the code exchange and the onboarding calls too.
+  const proxyUrl = accountProxyInput(options.proxy);
+  const route = google.forProxy(proxyUrl);
   const login = await startLoopbackLogin({
     settings: google.settings,
     timeoutMs: Number(options.timeout) * 1000,
-    oauth: google.oauth,
+    oauth: route.oauth,
   });
   printLine('Open this URL in a browser and sign in with the Google account to add:');
   printLine(login.url);
@@ -107,7 +110,8 @@ async function signIn(
       throw error;
     }
   }
-  const enrolled = await enrollAccount(tokens.refreshToken, google, store);
+  const enrolled = await enrollAccount(tokens.refreshToken, route, store);
+  if (proxyUrl !== null) await store.update(enrolled.account.id, applyAccountProxy(proxyUrl));
   printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
 }
 
@@ -192,7 +196,8 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .description('sign in with Google (OAuth with PKCE and a loopback callback)')
     .option('--no-browser', 'print the URL and paste the redirect URL back instead of opening a browser')
     .option('--timeout <seconds>', 'how long to wait for the sign-in', '300')
-    .action(async (options: { browser: boolean; timeout: string }) => {
+    .option('--proxy <url>', "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call")
+    .action(async (options: { browser: boolean; timeout: string; proxy?: string }) => {
       const { config, store } = await context(globals());
       await withGoogle(config, (google) => signIn(google, store, options));
     });
