@@ -196,7 +196,10 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .description('sign in with Google (OAuth with PKCE and a loopback callback)')
     .option('--no-browser', 'print the URL and paste the redirect URL back instead of opening a browser')
     .option('--timeout <seconds>', 'how long to wait for the sign-in', '300')
-    .option('--proxy <url>', "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call")
+    .option(
+      '--proxy <url>',
+      "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call",
+    )
     .action(async (options: { browser: boolean; timeout: string; proxy?: string }) => {
       const { config, store } = await context(globals());
       await withGoogle(config, (google) => signIn(google, store, options));
