@@ -136,11 +136,22 @@ test("each account's refresh and generation go through its own proxy only; one w
 
 test('the global proxy carries accounts without their own; NO_PROXY exempts the target', async () => {
   const socksProxy = await startSocksProxy();
+  const globalUrl = withCredentials(socksProxy.url, 'global', proxyPassword);
   const harness = await startHarness({
     accounts: [{ email: 'g@example.com', expired: true }],
-    settings: { 'proxy.upstream_proxy.enabled': true, 'proxy.upstream_proxy.url': socksProxy.url },
+    settings: { 'proxy.upstream_proxy.enabled': true, 'proxy.upstream_proxy.url': globalUrl },
   });
   try {
+    // The setting is shown without its password by the admin API and `agw config get`.
+    const configJson = JSON.stringify(await admin(harness.url, harness.headers, '/api/config'));
+    assert.ok(configJson.includes(`socks5://[REDACTED]@127.0.0.1:${socksProxy.port}`));
+    const environment = { ...harness.environment, AGW_DATA_DIR: harness.dataDir };
+    const got = await runCli(['config', 'get', 'proxy.upstream_proxy.url'], { env: environment, mustSucceed: true });
+    assert.equal(got.stdout.trim(), JSON.stringify(`socks5://[REDACTED]@127.0.0.1:${socksProxy.port}`));
+    const all = await runCli(['config', 'get', '--json'], { env: environment, mustSucceed: true });
+    assert.ok(!(configJson + got.stdout + all.stdout).includes(proxyPassword));
+    assert.ok(socksProxy.credentials.includes(`global:${proxyPassword}`), 'the proxy got the credentials');
+
     const before = socksProxy.ports.length;
     assert.ok(before > 0, 'the enrolment went through the global proxy too');
     const result = await chat(harness.url, harness.headers, 'hello');

@@ -16,7 +16,7 @@ import { GatewayError } from '../../errors/catalogue.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
 import { tokensFromText } from '../../google/import-tokens.ts';
 import { createOAuthFlow, type OAuthFlow, verifyCallback } from '../../google/login-flow.ts';
-import { maskSecret } from '../../telemetry/redaction.ts';
+import { maskSecret, redactValue } from '../../telemetry/redaction.ts';
 import { secretsEqual } from '../client-auth.ts';
 import type { GatewayServices } from '../services.ts';
 import { registerAdminEvents } from './events.ts';
@@ -351,7 +351,8 @@ async function configView(services: GatewayServices): Promise<{ settings: Array<
       const value = stored ?? definition.fallback;
       return {
         key: definition.path,
-        value: definition.secret && typeof value === 'string' && value !== '' ? maskSecret(value) : value,
+        // Secrets masked; everything else through the scrubber (a proxy URL's credentials).
+        value: definition.secret && typeof value === 'string' && value !== '' ? maskSecret(value) : redactValue(value),
         source: variable ? `env ${variable}` : stored === undefined ? 'default' : 'file',
         secret: definition.secret === true,
         description: definition.description,
