@@ -79,6 +79,8 @@ export interface AccountView {
   cooldowns: AccountCooldownView[];
   quota: AccountQuotaView | null;
   refresh_token: string;
+  /** The account's own outbound proxy (issue 18), credentials masked; null: the global/environment proxy applies. */
+  proxy_url: string | null;
   created_at: number;
   last_used: number;
 }

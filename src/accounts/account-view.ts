@@ -6,6 +6,7 @@
 import type { QuotaProtectionSettings } from '../pool/settings.ts';
 import type { Account } from '../store/account-schema.ts';
 import { maskSecret } from '../telemetry/redaction.ts';
+import { shownAccountProxy } from './account-proxy.ts';
 import type { AccountQuotaView, AccountState, AccountView } from './account-state.ts';
 import { judgeAccount, type LiveAccountState, shownState } from './judge-account.ts';
 
@@ -78,6 +79,7 @@ export function accountView(
     })),
     quota: quotaView(account),
     refresh_token: maskSecret(account.token.refresh_token),
+    proxy_url: shownAccountProxy(account),
     created_at: account.created_at,
     last_used: account.last_used,
   };

@@ -2,6 +2,7 @@
  * The resolved configuration every layer receives: grouped by layer, in whole units (milliseconds and bytes),
  * with derived values (effective auth mode, bind host, strategy) computed once here instead of in each caller.
  */
+import type { OutboundProxySettings } from '../upstream/proxy/choose-proxy.ts';
 import { defaults } from './defaults.ts';
 import type { authModes, SettingValues, strategies } from './settings-table.ts';
 
@@ -97,6 +98,8 @@ export interface GatewayConfig {
     readonly maxTotalBytes: number;
   };
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
+  /** Outbound proxies (issue 18); an account's own `proxy_url` is read from its file, not from here. */
+  readonly outbound: OutboundProxySettings;
 }
 
 /**
@@ -110,7 +113,11 @@ export function resolveAuthMode(mode: AuthMode, loopbackOnly: boolean): Exclude<
 
 const secondsToMs = (seconds: number): number => Math.round(seconds * 1000);
 
-export function buildGatewayConfig(dataDir: string, values: SettingValues): GatewayConfig {
+export function buildGatewayConfig(
+  dataDir: string,
+  values: SettingValues,
+  environmentProxy: OutboundProxySettings['environmentProxy'] = { http: null, https: null },
+): GatewayConfig {
   const adminPassword = values.adminPassword ?? '';
   const platform =
     process.platform === 'darwin'
@@ -205,6 +212,12 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       enabled: values.enableLogging,
       maxAgeDays: values.requestLogMaxAgeDays,
       maxRows: values.requestLogMaxRows,
+    },
+    outbound: {
+      globalProxy:
+        values.upstreamProxyEnabled && values.upstreamProxyUrl.trim() !== '' ? values.upstreamProxyUrl.trim() : null,
+      environmentProxy,
+      noProxy: values.noProxy,
     },
   };
 }

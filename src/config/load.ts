@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors/catalogue.ts';
 import { readConfigFile } from '../store/config-file.ts';
+import { proxyUrlProblem } from '../upstream/proxy/proxy-url.ts';
 import { buildGatewayConfig, type GatewayConfig } from './gateway-config.ts';
 import { type SettingDefinition, type SettingName, type SettingValues, settingsTable } from './settings-table.ts';
 
@@ -119,7 +120,41 @@ export function configFromObject(
   if (overrides.host !== undefined) values.host = overrides.host;
   if (overrides.port !== undefined) values.port = overrides.port;
   if (overrides.allowUnauthenticatedLan === true) values.allowUnauthenticatedLan = true;
-  return deepFreeze(buildGatewayConfig(dataDir, values));
+  return deepFreeze(buildGatewayConfig(dataDir, values, environmentProxies(environment)));
+}
+
+/** The first set variable of `names` (lower case first, as curl reads them). */
+function firstSet(environment: Environment, names: readonly string[]): [string, string] | undefined {
+  for (const name of names) {
+    const value = (environment[name] ?? '').trim();
+    if (value !== '') return [name, value];
+  }
+  return undefined;
+}
+
+/**
+ * The proxies of the conventional variables: `https_proxy`/`HTTPS_PROXY` for https targets, `http_proxy`/
+ * `HTTP_PROXY` for http ones, `all_proxy`/`ALL_PROXY` for both when the specific one is unset. An unusable value
+ * is a configuration error naming the variable (never its value, which may hold a password).
+ */
+export function environmentProxies(environment: Environment): { http: string | null; https: string | null } {
+  const all = firstSet(environment, ['all_proxy', 'ALL_PROXY']);
+  const https = firstSet(environment, ['https_proxy', 'HTTPS_PROXY']) ?? all;
+  const http = firstSet(environment, ['http_proxy', 'HTTP_PROXY']) ?? all;
+  const problems = [https, http].flatMap((found) => {
+    const problem = found === undefined ? undefined : proxyUrlProblem(found[1]);
+    return problem === undefined ? [] : [`environment variable ${found![0]}: ${problem}`];
+  });
+  if (problems.length > 0) {
+    throw new GatewayError(
+      'AGW_CONFIG_INVALID',
+      `invalid configuration:\n  - ${[...new Set(problems)].join('\n  - ')}`,
+      {
+        details: { problems },
+      },
+    );
+  }
+  return { http: http?.[1] ?? null, https: https?.[1] ?? null };
 }
 
 /** Whether standard output is an interactive terminal (pretty logs) — kept here so only config/ reads process state. */

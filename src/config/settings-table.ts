@@ -5,6 +5,8 @@
  * this table, so a setting cannot exist in one place and be missing in another.
  */
 import { z } from 'zod';
+import { noProxyEntries } from '../upstream/proxy/no-proxy.ts';
+import { proxyUrlProblem } from '../upstream/proxy/proxy-url.ts';
 import { defaults } from './defaults.ts';
 
 export interface SettingDefinition {
@@ -37,6 +39,12 @@ const listFromText = (text: string): unknown =>
 const seconds = z.number().positive().finite();
 const port = z.number().int().min(0).max(65535);
 const httpUrl = z.url({ protocol: /^https?$/ });
+/** Empty (no proxy) or a proxy URL agw can use; the message never repeats the URL (it may hold a password). */
+const proxyUrl = z.string().superRefine((text, context) => {
+  if (text.trim() === '') return;
+  const problem = proxyUrlProblem(text);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
 
 export const authModes = ['off', 'strict', 'all_except_health', 'auto'] as const;
 export const strategies = ['sticky', 'round-robin', 'quota-aware'] as const;
@@ -149,6 +157,31 @@ export const settingsTable = {
     fallback: '',
     description:
       'User-Agent of v1internal calls. Empty: the Antigravity desktop form built from agw.upstream_client_version. Restart to apply.',
+  },
+  upstreamProxyEnabled: {
+    path: 'proxy.upstream_proxy.enabled',
+    env: [],
+    schema: z.boolean(),
+    fallback: false,
+    description:
+      'Send every call to Google through proxy.upstream_proxy.url (the reference key); an account with its own proxy_url uses that instead.',
+  },
+  upstreamProxyUrl: {
+    path: 'proxy.upstream_proxy.url',
+    env: [],
+    schema: proxyUrl,
+    fallback: '',
+    description:
+      'The global outbound proxy: http://, https://, socks5:// or socks5h:// (remote DNS), optionally with user:password@ (never shown). Without a scheme http:// is meant. Unset or disabled: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY apply.',
+  },
+  noProxy: {
+    path: 'agw.no_proxy',
+    env: ['NO_PROXY', 'no_proxy'],
+    schema: z.array(z.string().min(1)),
+    fallback: [],
+    fromEnv: (text: string) => noProxyEntries(text),
+    description:
+      "Hosts reached without the global or environment proxy: names (subdomains included), IPs, host:port, or * for all. An account's own proxy is always used.",
   },
   oauthTokenUrl: {
     path: 'agw.oauth_token_url',

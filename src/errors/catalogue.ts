@@ -165,6 +165,13 @@ export const errorCatalogue = {
     scope: 'account',
     summary: 'Refreshing an access token failed for a transient reason; the account cools down.',
   },
+  AGW_ACCOUNT_PROXY_FAILED: {
+    status: 502,
+    retryable: true,
+    scope: 'account',
+    summary:
+      "An outbound proxy (the account's own, or the global one) could not be reached or refused the tunnel; the account cools down and another one is tried.",
+  },
   AGW_PROJECT_UNRESOLVED: {
     status: 503,
     retryable: true,

@@ -36,6 +36,8 @@ export interface CodeAssistClient {
 export interface CodeAssistDependencies {
   /** The upstream transport (its owner closes it). */
   transport: UpstreamTransport;
+  /** The account's own outbound proxy URL (issue 18); absent: the global/environment proxy, if any. */
+  accountProxy?: string | null | undefined;
   /** Unix milliseconds; QuotaData.last_updated is derived from it. */
   now?: () => number;
   /** Waits between onboarding polls; tests pass an instant one. */
@@ -159,6 +161,7 @@ export function createCodeAssistClient(
       },
       body: JSON.stringify(body),
       signal,
+      proxy: dependencies.accountProxy,
       policy: route,
       timeouts,
     });
@@ -222,10 +225,13 @@ export function createCodeAssistClient(
       projectId =
         loaded.projectId ?? (await onboardUser(accessToken, loaded.onboardTierId ?? fallbackOnboardTierId, signal));
     } catch (error) {
-      // A rejected access token stays distinguishable: refreshing it and trying again can succeed.
+      // A rejected access token stays distinguishable (refreshing it and trying again can succeed), and so does a
+      // dead outbound proxy (the account's route, not its project).
       if (
         GatewayError.is(error) &&
-        (error.code === 'AGW_UPSTREAM_UNAUTHORIZED' || error.code === 'AGW_PROJECT_UNRESOLVED')
+        (error.code === 'AGW_UPSTREAM_UNAUTHORIZED' ||
+          error.code === 'AGW_PROJECT_UNRESOLVED' ||
+          error.code === 'AGW_ACCOUNT_PROXY_FAILED')
       ) {
         throw error;
       }

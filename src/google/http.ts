@@ -18,6 +18,11 @@ export interface HttpCallOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
   dispatcher: Dispatcher;
+  /**
+   * Turns a failure without an answer into a more precise error before the generic one (a dead outbound proxy
+   * becomes AGW_ACCOUNT_PROXY_FAILED); undefined keeps the generic TransportError.
+   */
+  explainFailure?: ((error: unknown) => Error | undefined) | undefined;
 }
 
 export interface HttpResult {
@@ -68,6 +73,8 @@ async function send(
   } catch (error) {
     const host = hostOf(url);
     if (options.signal?.aborted) throw new TransportError('aborted', `The call to ${host} was cancelled`);
+    const explained = options.explainFailure?.(error);
+    if (explained !== undefined) throw explained;
     const code = errorCodeOf(error);
     if (timeout.aborted || code?.includes('TIMEOUT')) {
       throw new TransportError('timeout', `No answer from ${host} within ${options.timeoutMs} ms`);

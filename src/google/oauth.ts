@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
 import { scrubText } from '../telemetry/redaction.ts';
+import type { OutboundProxies } from '../upstream/proxy/outbound-proxies.ts';
 import { excerpt, getText, type HttpResult, parseJson, postForm, TransportError } from './http.ts';
 import type { GoogleSettings } from './settings.ts';
 
@@ -85,6 +86,15 @@ export interface OAuthClient {
 export interface OAuthClientDependencies {
   /** The Agent of the auth calls (its creator closes it). */
   dispatcher: Dispatcher;
+  /** The outbound proxies (issue 18); absent: every call goes direct through `dispatcher`. */
+  proxies?: OutboundProxies | undefined;
+  /** The account's own proxy URL; absent: the global/environment proxy, if any. */
+  accountProxy?: string | null | undefined;
+}
+
+/** A dead proxy stays AGW_ACCOUNT_PROXY_FAILED (the account's route), never a Google or token failure. */
+function isProxyFailure(error: unknown): error is GatewayError {
+  return GatewayError.is(error) && error.code === 'AGW_ACCOUNT_PROXY_FAILED';
 }
 
 /** Longest access-token lifetime agw believes; Google issues 3599 s, anything beyond a day is a broken answer. */
@@ -119,18 +129,25 @@ function readTokenBody(text: string): TokenFields | string {
 
 /** Creates the OAuth client bound to one settings object. */
 export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthClientDependencies): OAuthClient {
-  const callOptions = (signal?: AbortSignal) => ({
-    timeoutMs: settings.timeoutMs,
-    userAgent: settings.userAgent,
-    signal,
-    dispatcher: dependencies.dispatcher,
-  });
+  const { proxies, accountProxy } = dependencies;
+  /** The options of one call to `url`: through the proxy that applies to it, if any. */
+  const callOptions = (url: string, signal?: AbortSignal) => {
+    const proxy = proxies?.choose(url, accountProxy);
+    return {
+      timeoutMs: settings.timeoutMs,
+      userAgent: settings.userAgent,
+      signal,
+      dispatcher:
+        proxy === undefined || proxies === undefined ? dependencies.dispatcher : proxies.sharedDispatcher(proxy),
+      explainFailure: (error: unknown) => proxies?.proxyFailure(error, proxy),
+    };
+  };
   /** A token-endpoint call with this client's credentials; throws TransportError when no answer came. */
   const postToken = (grant: Record<string, string>, signal?: AbortSignal): Promise<HttpResult> =>
     postForm(
       settings.tokenUrl,
       { client_id: settings.clientId, client_secret: settings.clientSecret, ...grant },
-      callOptions(signal),
+      callOptions(settings.tokenUrl, signal),
     );
 
   async function exchangeCode(params: {
@@ -148,6 +165,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
         grant_type: 'authorization_code',
       });
     } catch (error) {
+      if (isProxyFailure(error)) throw error;
       throw new GatewayError('AGW_OAUTH_FAILED', `Token exchange failed: ${(error as Error).message}`, {
         cause: error,
       });
@@ -186,6 +204,7 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     try {
       result = await postToken({ refresh_token: params.refreshToken, grant_type: 'refresh_token' }, params.signal);
     } catch (error) {
+      if (isProxyFailure(error)) throw error;
       const message = error instanceof TransportError ? error.message : 'network error';
       throw new GatewayError('AGW_REFRESH_FAILED', `Refresh request failed: ${message}`, {
         details: { reason: error instanceof TransportError ? error.kind : 'network' },
@@ -220,10 +239,11 @@ export function createOAuthClient(settings: GoogleSettings, dependencies: OAuthC
     let result: HttpResult;
     try {
       result = await getText(settings.userinfoUrl, {
-        ...callOptions(signal),
+        ...callOptions(settings.userinfoUrl, signal),
         headers: { authorization: `Bearer ${accessToken}` },
       });
     } catch (error) {
+      if (isProxyFailure(error)) throw error;
       throw new GatewayError('AGW_OAUTH_FAILED', `User info request failed: ${(error as Error).message}`);
     }
     if (result.status === 401) {

@@ -27,6 +27,8 @@ export interface PoolEntry {
   /** Epoch milliseconds when the access token runs out. */
   expiresAtMs: number;
   oauthClientKey: string | undefined;
+  /** The account's own outbound proxy URL (`proxy_url`, issue 18); undefined: the global/environment proxy. */
+  proxyUrl: string | undefined;
   projectId: string | undefined;
   /** The file's `agw_error` while no project is known: the account shows as project-unresolved until resolved. */
   projectError: string | undefined;
@@ -86,6 +88,7 @@ export function createEntry(account: Account, protectedModels: Set<string>): Poo
     accessToken: token.access_token,
     expiresAtMs: token.expiry_timestamp * 1_000,
     oauthClientKey: token.oauth_client_key ?? undefined,
+    proxyUrl: account.proxy_url ? account.proxy_url : undefined,
     projectId: token.project_id ? token.project_id : undefined,
     projectError: undefined,
     tier: account.quota?.subscription_tier ?? undefined,

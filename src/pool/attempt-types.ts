@@ -10,6 +10,8 @@ export interface Lease {
   readonly tier?: string;
   /** 1-based number of this upstream attempt within the request. */
   readonly attempt: number;
+  /** The account's own outbound proxy URL (issue 18); absent: the global/environment proxy, if any. */
+  readonly proxy?: string;
 }
 
 /**
@@ -24,7 +26,8 @@ export type UpstreamFailure =
       readonly bodyText: string;
       readonly committed: boolean;
     }
-  | { readonly kind: 'network' | 'timeout'; readonly message: string; readonly committed: boolean };
+  /** `proxy`: the account's outbound proxy could not be reached (AGW_ACCOUNT_PROXY_FAILED). */
+  | { readonly kind: 'network' | 'timeout' | 'proxy'; readonly message: string; readonly committed: boolean };
 
 export type AttemptResult<T> =
   | { readonly ok: true; readonly value: T }

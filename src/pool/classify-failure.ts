@@ -137,6 +137,10 @@ export function isReasonlessRefusal(
 
 /** Classifies one failed attempt. `nowMs` is only used to turn reset timestamps into delays. */
 export function classifyFailure(failure: UpstreamFailure, settings: PoolSettings, nowMs: number): FailureVerdict {
+  if (failure.kind === 'proxy') {
+    // The account's route is down, not Google: this account cools down (rotate-loop), others serve the request.
+    return { action: 'rotate', code: 'AGW_ACCOUNT_PROXY_FAILED', coolAccount: true, message: failure.message };
+  }
   if (failure.kind !== 'http') {
     const code = failure.kind === 'timeout' ? 'AGW_UPSTREAM_TIMEOUT' : 'AGW_UPSTREAM_UNREACHABLE';
     return { action: 'rotate', code, coolAccount: false, message: failure.message };

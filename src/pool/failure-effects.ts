@@ -107,6 +107,25 @@ export function coolAccount(
   setAccountBlock(context, entry, { untilMs: nowMs + waitMs, reason, message: truncateUtf8(message, 500) });
 }
 
+/**
+ * An account whose outbound proxy failed (issue 18): out of rotation for a backoff, with the proxy's reason as the
+ * account's visible reason. Never a disable: the proxy may come back, and changing proxy_url lifts the block.
+ * Not under the circuit breaker: a dead proxy fails every call at once, so retrying it only delays requests.
+ */
+export function coolForProxy(context: PoolContext, entry: PoolEntry, message: string): void {
+  const nowMs = context.clock.now();
+  const settings = context.settings;
+  const count = bumpFailure(entry, 'proxy', nowMs);
+  const waitMs = backoffMs(settings.proxyFailureCooldown, count, context.random, settings.jitterRatio);
+  setAccountBlock(context, entry, {
+    untilMs: nowMs + waitMs,
+    reason: 'PROXY_FAILED',
+    message: truncateUtf8(message, 500),
+  });
+  context.logger.warn({ accountId: entry.id }, `Outbound proxy of ${entry.email} failed; cooling it down: ${message}`);
+  context.emit({ type: 'account-state', accountId: entry.id, state: 'cooling', reason: message });
+}
+
 /** A timed validation block carrying the verification URL; NOT also forbidden (weakness 12). */
 export function blockForValidation(
   context: PoolContext,

@@ -51,6 +51,13 @@ function updateCredentials(entry: PoolEntry, account: Account): void {
 function updateEntry(entry: PoolEntry, account: Account, judgement: AccountJudgement): void {
   entry.email = account.email;
   entry.oauthClientKey = account.token.oauth_client_key ?? undefined;
+  const proxyUrl = account.proxy_url ? account.proxy_url : undefined;
+  if (proxyUrl !== entry.proxyUrl) {
+    entry.proxyUrl = proxyUrl;
+    // A new route deserves a fresh try: the old proxy's failures say nothing about it.
+    entry.failures.delete('proxy');
+    if (entry.accountBlock?.reason === 'PROXY_FAILED') entry.accountBlock = undefined;
+  }
   if (account.token.project_id) entry.projectId = account.token.project_id;
   entry.tier = account.quota?.subscription_tier ?? undefined;
   entry.tierRank = tierRankOf(account.quota?.subscription_tier);

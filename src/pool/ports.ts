@@ -15,6 +15,8 @@ export interface RefreshRequest {
   readonly email: string;
   readonly refreshToken: string;
   readonly oauthClientKey?: string;
+  /** The account's own outbound proxy URL (issue 18). */
+  readonly proxy?: string;
 }
 
 export interface RefreshResult {
@@ -35,7 +37,7 @@ export interface TokenClient {
 
 export interface ProjectResolver {
   /** The account's Cloud Code project; throws `AGW_PROJECT_UNRESOLVED` when it has none. */
-  resolve(accessToken: string): Promise<string>;
+  resolve(accessToken: string, proxy?: string): Promise<string>;
 }
 
 export interface TokenPatch {
@@ -91,6 +93,8 @@ export type CooldownReason =
   | 'SERVER_ERROR'
   | 'UNAUTHORIZED'
   | 'REFRESH_FAILED'
+  /** The account's outbound proxy (or the global one) could not be reached. */
+  | 'PROXY_FAILED'
   | 'PROJECT_UNRESOLVED'
   | 'VALIDATION_REQUIRED';
 

@@ -9,10 +9,11 @@ import { bumpFailure, type PoolEntry } from './account-entry.ts';
 import { backoffMs } from './backoff.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
 import { setAccountBlock } from './cooldowns.ts';
+import { coolForProxy } from './failure-effects.ts';
 
 async function runResolve(context: PoolContext, entry: PoolEntry, accessToken: string): Promise<string> {
   try {
-    const projectId = await context.projectResolver.resolve(accessToken);
+    const projectId = await context.projectResolver.resolve(accessToken, entry.proxyUrl);
     if (projectId === '') throw new GatewayError('AGW_PROJECT_UNRESOLVED', 'loadCodeAssist returned no project');
     entry.projectId = projectId;
     const hadError = entry.failures.delete('project');
@@ -25,6 +26,11 @@ async function runResolve(context: PoolContext, entry: PoolEntry, accessToken: s
   } catch (thrown) {
     const error = toGatewayError(thrown);
     const text = scrubText(error.message);
+    if (error.code === 'AGW_ACCOUNT_PROXY_FAILED') {
+      // Nothing is known about the project yet: only the route failed, so nothing is written to the account file.
+      coolForProxy(context, entry, text);
+      throw error;
+    }
     const nowMs = context.clock.now();
     const count = bumpFailure(entry, 'project', nowMs);
     const settings = context.settings;

@@ -10,7 +10,14 @@ import { backoffMs } from './backoff.ts';
 import { classifyFailure, mayBePoison } from './classify-failure.ts';
 import type { PoolContext } from './context.ts';
 import { undoModelCooldown, waitUntilSelectableMs } from './cooldowns.ts';
-import { blockForValidation, coolAccount, coolModel, errorForVerdict, markForbidden } from './failure-effects.ts';
+import {
+  blockForValidation,
+  coolAccount,
+  coolForProxy,
+  coolModel,
+  errorForVerdict,
+  markForbidden,
+} from './failure-effects.ts';
 import { normalizeModelKey } from './model-key.ts';
 import type { CausedCooldown, PoisonDetector } from './poison-detector.ts';
 import { ensureProjectId } from './project-lifecycle.ts';
@@ -243,6 +250,7 @@ export async function executeWithRotation<T>(
       projectId,
       attempt: attempts,
       ...(entry.tier === undefined ? {} : { tier: entry.tier }),
+      ...(entry.proxyUrl === undefined ? {} : { proxy: entry.proxyUrl }),
     });
     const afterMs = clock.now();
     if (result.ok) {
@@ -305,7 +313,8 @@ export async function executeWithRotation<T>(
         markForbidden(context, roster, entry, verdict.message);
         break;
       case 'rotate':
-        if (verdict.coolAccount) coolAccount(context, entry, 'SERVER_ERROR', verdict.message);
+        if (verdict.code === 'AGW_ACCOUNT_PROXY_FAILED') coolForProxy(context, entry, verdict.message);
+        else if (verdict.coolAccount) coolAccount(context, entry, 'SERVER_ERROR', verdict.message);
         // Only a reasonless refusal (the prompt filter) has a fingerprint here: see mayBePoison.
         if (fingerprint !== undefined) isolateIfPoisoned(fingerprint, entry.id, afterMs);
         break;

@@ -55,6 +55,8 @@ export interface PoolSettings {
   readonly projectRetryBackoff: BackoffSettings;
   /** Cooldown for 5xx / 529 / error-in-200 answers, per account. */
   readonly serverErrorCooldown: BackoffSettings;
+  /** Cooldown of an account whose outbound proxy cannot be reached (issue 18); not under the circuit breaker. */
+  readonly proxyFailureCooldown: BackoffSettings;
   /** 429 RATE_LIMIT_EXCEEDED / unknown 429 without a hint, per account and model. */
   readonly rateLimitCooldown: BackoffSettings;
   /** 429 MODEL_CAPACITY_EXHAUSTED without a hint, per account and model. */
@@ -115,6 +117,8 @@ export const defaultPoolSettings: PoolSettings = Object.freeze({
   projectRetryBackoff: Object.freeze({ baseMs: 60_000, capMs: 3_600_000 }),
   // 5 s doubling to 1 min: the reference uses 8 s; a 5xx is usually brief.
   serverErrorCooldown: Object.freeze({ baseMs: 5_000, capMs: 60_000 }),
+  // 30 s doubling to 10 min: a proxy that is restarted is back within seconds, a dead one is not worth probing more.
+  proxyFailureCooldown: Object.freeze({ baseMs: 30_000, capMs: 600_000 }),
   // 5 s doubling to 5 min: per-minute limits clear within a minute.
   rateLimitCooldown: Object.freeze({ baseMs: 5_000, capMs: 300_000 }),
   // 5 s doubling to 1 min: capacity is Google-wide and short-lived.

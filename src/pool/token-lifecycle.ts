@@ -13,6 +13,7 @@ import { bumpFailure, type PoolEntry } from './account-entry.ts';
 import { backoffMs } from './backoff.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
 import { setAccountBlock } from './cooldowns.ts';
+import { coolForProxy } from './failure-effects.ts';
 import type { Roster } from './roster.ts';
 
 /** What a client sees when the only accounts that could serve it had revoked refresh tokens (no email). */
@@ -78,6 +79,7 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
       email: entry.email,
       refreshToken,
       ...(entry.oauthClientKey === undefined ? {} : { oauthClientKey: entry.oauthClientKey }),
+      ...(entry.proxyUrl === undefined ? {} : { proxy: entry.proxyUrl }),
     });
   } catch (thrown) {
     if (stale()) {
@@ -87,6 +89,12 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
     }
     const error = toGatewayError(thrown);
     const errorText = scrubText(error.message);
+    if (error.code === 'AGW_ACCOUNT_PROXY_FAILED') {
+      // The proxy is down, not the token: no refresh-failure mark, the account cools down as its route failed.
+      context.emit({ type: 'refresh', accountId: entry.id, outcome: 'failed' });
+      coolForProxy(context, entry, errorText);
+      throw error;
+    }
     context.logger.error({ accountId: entry.id }, `Token 刷新失败 (${entry.email}): ${errorText}，尝试下一个账号`);
     if (isInvalidGrant(error)) {
       context.emit({ type: 'refresh', accountId: entry.id, outcome: 'revoked' });

@@ -36,7 +36,12 @@ export function failed(failure: UpstreamFailure): AttemptResult<never> {
 export function failureFromError(error: unknown, signal: AbortSignal): AttemptResult<never> {
   if (signal.aborted) throw signal.reason ?? error;
   const gatewayError = toGatewayError(error);
-  const kind = gatewayError.code === 'AGW_UPSTREAM_TIMEOUT' ? 'timeout' : 'network';
+  const kind =
+    gatewayError.code === 'AGW_UPSTREAM_TIMEOUT'
+      ? 'timeout'
+      : gatewayError.code === 'AGW_ACCOUNT_PROXY_FAILED'
+        ? 'proxy'
+        : 'network';
   return failed({ kind, message: gatewayError.message, committed: false });
 }
 
@@ -60,6 +65,7 @@ export async function runAttempt<T>(
         ...(withProjectHeader ? { projectId: lease.projectId } : {}),
         model: plan.model,
         signal,
+        ...(lease.proxy === undefined ? {} : { proxy: lease.proxy }),
       });
     let answer: UpstreamResponse;
     let bodyText: string | undefined;
@@ -78,6 +84,7 @@ export async function runAttempt<T>(
             projectId: lease.projectId,
             model: plan.model,
             signal,
+            ...(lease.proxy === undefined ? {} : { proxy: lease.proxy }),
           });
           bodyText = undefined;
         }

@@ -49,7 +49,9 @@ export function poolSettingsFrom(config: GatewayConfig): PoolSettings {
 export function tokenClientFrom(google: GoogleClients): TokenClient {
   return {
     refresh: async (request) => {
-      const refreshed = await google.oauth.refreshAccessToken({ refreshToken: request.refreshToken });
+      const refreshed = await google.forProxy(request.proxy).oauth.refreshAccessToken({
+        refreshToken: request.refreshToken,
+      });
       return {
         accessToken: refreshed.accessToken,
         expiresInSeconds: refreshed.expiresInSeconds,
@@ -61,7 +63,10 @@ export function tokenClientFrom(google: GoogleClients): TokenClient {
 }
 
 export function projectResolverFrom(google: GoogleClients): ProjectResolver {
-  return { resolve: async (accessToken) => (await google.codeAssist.resolveProject(accessToken)).projectId };
+  return {
+    resolve: async (accessToken, proxy) =>
+      (await google.forProxy(proxy).codeAssist.resolveProject(accessToken)).projectId,
+  };
 }
 
 /**

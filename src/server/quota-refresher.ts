@@ -24,7 +24,7 @@ export interface QuotaRefresherOptions {
   store: AccountStore;
   /** The running pool's single-flight refresh, or a direct refresh for the CLI. */
   accessToken: AccessTokenSource;
-  google: Pick<GoogleClients, 'codeAssist'>;
+  google: Pick<GoogleClients, 'codeAssist' | 'forProxy'>;
   config: () => GatewayConfig;
   logger: Logger;
   now: () => number;
@@ -83,15 +83,17 @@ export function createQuotaRefresher(options: QuotaRefresherOptions): QuotaRefre
     const attempt = async (force: boolean, staleToken?: string): Promise<{ token: string; quota: QuotaData }> => {
       const token = await options.accessToken(account, { force, ...(staleToken ? { staleToken } : {}) });
       if (token === undefined) throw new GatewayError('AGW_ACCOUNT_NOT_FOUND', 'the account is not in the pool');
-      const loaded = await options.google.codeAssist.loadCodeAssist(token);
+      // The account's own proxy carries its quota calls too (issue 18).
+      const { codeAssist } = options.google.forProxy(account.proxy_url);
+      const loaded = await codeAssist.loadCodeAssist(token);
       const projectId = loaded.projectId ?? account.token.project_id ?? undefined;
       const tier = loaded.tier ?? account.quota?.subscription_tier ?? undefined;
-      const quota = await options.google.codeAssist.fetchAvailableModels(
+      const quota = await codeAssist.fetchAvailableModels(
         token,
         projectId,
         tier === undefined ? {} : { subscriptionTier: tier },
       );
-      const groups = await options.google.codeAssist.retrieveUserQuotaSummary(token, projectId).catch(() => null);
+      const groups = await codeAssist.retrieveUserQuotaSummary(token, projectId).catch(() => null);
       return {
         token,
         quota: {

@@ -93,7 +93,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const store = openAccountStore(initial.dataDir, { logger });
   // Every outbound agent is created here and closed in close(), nowhere else.
-  const outbound = createOutboundClients(initial);
+  const outbound = createOutboundClients(initial, () => liveConfig.current());
   const { google, upstream } = outbound;
   const metrics = createMetrics();
   const events = createEventBus<AdminEvent>({ maxListeners: 256 });

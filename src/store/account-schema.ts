@@ -111,6 +111,11 @@ export const accountSchema = z.looseObject({
   created_at: unixSeconds,
   last_used: unixSeconds,
   custom_label: z.string().nullish(),
+  /**
+   * agw only (issue 18): the account's own outbound proxy URL (http, https, socks5, socks5h; may hold credentials,
+   * never shown). Every call of this account (refresh, onboarding, quota, generation) goes through it.
+   */
+  proxy_url: z.string().nullish(),
   /** agw only: why the account cannot be used until fixed (e.g. project unresolved). Ignored by the reference. */
   agw_error: z.string().nullish(),
 });

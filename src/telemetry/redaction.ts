@@ -202,7 +202,8 @@ function isRegistry(source: SecretSource): source is SecretRegistry {
 /**
  * Shapes of secrets worth catching even when nobody registered them: Google access tokens (`ya29.`), Google
  * refresh tokens (`1//`), ID tokens and other JWTs (`eyJ….….…`), Google OAuth client secrets (`GOCSPX-`), `sk-`
- * API keys, bearer credentials and secret query parameters such as Gemini's `?key=`.
+ * API keys, bearer credentials, credentials inside URLs (`scheme://user:password@host`) and secret query
+ * parameters such as Gemini's `?key=`.
  */
 const secretPatterns: readonly [RegExp, string][] = [
   [/\bya29\.[\w.-]{8,}/g, redactionMask],
@@ -211,6 +212,8 @@ const secretPatterns: readonly [RegExp, string][] = [
   [/\bGOCSPX-[\w-]{8,}/g, redactionMask],
   [/\bsk-[\w-]{8,}/g, redactionMask],
   [/\b(Bearer|Basic)\s+[\w.~+/=-]{8,}/gi, `$1 ${redactionMask}`],
+  // Credentials inside a URL (an outbound proxy's `http://user:password@host:3128`): the host stays readable.
+  [/\b([a-z][a-z\d+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, `$1${redactionMask}@`],
   // A placeholder such as `?key=<key>` in help text is not a secret and stays readable.
   [
     /([?&](?:key|api_key|access_token|refresh_token|id_token|client_secret|code)=)(?!<[\w-]*>(?![\w%]))[^&\s"'#]+/gi,

@@ -31,6 +31,8 @@ export interface UpstreamCall {
   anthropicBeta?: string;
   /** Aborting cancels the request, also mid-stream, and closes the upstream connection. */
   signal?: AbortSignal;
+  /** The account's own outbound proxy URL; absent: the global/environment proxy, if any. */
+  proxy?: string | undefined;
 }
 
 export interface UpstreamClient {
@@ -122,6 +124,7 @@ export function createUpstreamClient(
         headers: buildUpstreamHeaders(settings, call),
         body: serializePayload(call.body),
         signal: call.signal,
+        proxy: call.proxy,
         policy,
         timeouts,
       }),

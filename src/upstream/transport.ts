@@ -10,6 +10,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
 import { errorCodeOf } from './error-code.ts';
 import { pacedPieces } from './json-payload.ts';
+import type { OutboundProxies, ProxyChoice } from './proxy/outbound-proxies.ts';
 
 /** Which base URLs a call may use, and after which answers it moves on to the next one. */
 export interface EndpointPolicy {
@@ -51,6 +52,8 @@ export interface TransportRequest {
   readonly signal?: AbortSignal | undefined;
   readonly policy: EndpointPolicy;
   readonly timeouts: CallTimeouts;
+  /** The account's own outbound proxy URL (issue 18); absent: the global/environment proxy, if any, applies. */
+  readonly proxy?: string | null | undefined;
 }
 
 /** The response body: iterate it once, or destroy it. Errors while iterating are GatewayErrors. */
@@ -114,38 +117,44 @@ const maxIdentityPools = 256;
  * one pool per credential too). The identity is the bearer token of the call, hashed so no token is kept as a key;
  * a refreshed token gets a new pool and the old one idles out (keep-alive) or is closed when evicted.
  */
-function identityOf(headers: Readonly<Record<string, string>>): string {
+function identityOf(headers: Readonly<Record<string, string>>, proxy: ProxyChoice | undefined): string {
   const bearer = headers['authorization'] ?? headers['Authorization'] ?? '';
-  return createHash('sha256').update(bearer).digest('base64url');
+  // The proxy is part of the identity: a pool never mixes a direct connection with a tunnel, or two proxies.
+  return createHash('sha256')
+    .update(proxy === undefined ? bearer : `${bearer}\n${proxy.url}`)
+    .digest('base64url');
 }
 
 /** Creates the transport; its Agents live until close(). */
 export function createUpstreamTransport(
   settings: TransportSettings,
-  dependencies: { dispatcher?: Dispatcher } = {},
+  dependencies: { dispatcher?: Dispatcher; proxies?: OutboundProxies } = {},
 ): UpstreamTransport {
-  const newAgent = (): Agent =>
-    new Agent({
-      connect: { timeout: settings.connectTimeoutMs },
-      keepAliveTimeout: settings.keepAliveTimeoutMs,
-      keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
-      // HTTP/1.1 only: each stream gets its own socket, so cancelling one closes exactly that socket, and
-      // undici's h2 support is still marked experimental.
-      allowH2: false,
-      ...(settings.connections === undefined ? {} : { connections: settings.connections }),
-    });
+  const { proxies } = dependencies;
+  const newAgent = (proxy: ProxyChoice | undefined): Dispatcher =>
+    proxy !== undefined && proxies !== undefined
+      ? proxies.createDispatcher(proxy, settings)
+      : new Agent({
+          connect: { timeout: settings.connectTimeoutMs },
+          keepAliveTimeout: settings.keepAliveTimeoutMs,
+          keepAliveMaxTimeout: settings.keepAliveTimeoutMs,
+          // HTTP/1.1 only: each stream gets its own socket, so cancelling one closes exactly that socket, and
+          // undici's h2 support is still marked experimental.
+          allowH2: false,
+          ...(settings.connections === undefined ? {} : { connections: settings.connections }),
+        });
   /** Identity → its own Agent, in least-recently-used order (a Map keeps insertion order). */
-  const ownAgents = new Map<string, Agent>();
-  const dispatcherFor = (headers: Readonly<Record<string, string>>): Dispatcher => {
-    // A dispatcher passed in (tests, a proxy) is used as it is: its creator decides how it pools.
+  const ownAgents = new Map<string, Dispatcher>();
+  const dispatcherFor = (headers: Readonly<Record<string, string>>, proxy: ProxyChoice | undefined): Dispatcher => {
+    // A dispatcher passed in (tests) is used as it is: its creator decides how it pools.
     if (dependencies.dispatcher) return dependencies.dispatcher;
-    const identity = identityOf(headers);
+    const identity = identityOf(headers, proxy);
     let agent = ownAgents.get(identity);
     if (agent !== undefined) ownAgents.delete(identity);
-    else agent = newAgent();
+    else agent = newAgent(proxy);
     ownAgents.set(identity, agent);
     if (ownAgents.size > maxIdentityPools) {
-      const [oldest, evicted] = ownAgents.entries().next().value as [string, Agent];
+      const [oldest, evicted] = ownAgents.entries().next().value as [string, Dispatcher];
       ownAgents.delete(oldest);
       // close() lets calls in flight finish, then closes the sockets.
       void evicted.close().catch(() => undefined);
@@ -184,10 +193,11 @@ export function createUpstreamTransport(
       for (let index = 0; index < policy.endpoints.length; index += 1) {
         const endpoint = policy.endpoints[index]!;
         const url = `${endpoint}:${call.method}${call.query ? `?${call.query}` : ''}`;
+        const proxy = proxies?.choose(url, call.proxy);
         let response: Dispatcher.ResponseData;
         try {
           response = await request(url, {
-            dispatcher: dispatcherFor(call.headers),
+            dispatcher: dispatcherFor(call.headers, proxy),
             method: 'POST',
             headers: Array.isArray(call.body)
               ? { ...call.headers, 'content-length': String(byteLength(call.body)) }
@@ -201,6 +211,10 @@ export function createUpstreamTransport(
         } catch (error) {
           if (callerSignal?.aborted) throw callerAbortReason(callerSignal);
           if (total.signal.aborted) throw totalTimeoutError(failure);
+          // A dead proxy is the account's route failing, not Google: the other endpoints go through the same proxy,
+          // so the account is given up at once and the pool rotates to another one.
+          const proxyFailure = proxies?.proxyFailure(error, proxy);
+          if (proxyFailure !== undefined) throw proxyFailure;
           // A connect or headers timeout counts like a refused connection: this endpoint is not serving now.
           attempts.push({ endpoint, error: errorCodeOf(error)?.includes('TIMEOUT') ? 'timeout' : 'network' });
           continue;

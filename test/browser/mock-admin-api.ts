@@ -58,6 +58,8 @@ interface Account {
   models: ModelQuota[];
   createdAt: number;
   lastUsed: number | null;
+  /** The account's own outbound proxy URL as stored (credentials included). */
+  proxyUrl: string | null;
 }
 
 export interface RequestRow {
@@ -142,6 +144,8 @@ function viewOf(account: Account) {
     cooldowns: account.cooldowns.filter((cooldown) => cooldown.until > seconds()),
     quota: { last_updated: account.createdAt, models: account.models, groups: [] },
     refresh_token: mask(account.refreshToken),
+    // The server masks a proxy's credentials the same way (src/accounts/account-proxy.ts).
+    proxy_url: account.proxyUrl === null ? null : account.proxyUrl.replace(/\/\/[^/@]+@/, '//[REDACTED]@'),
     created_at: account.createdAt,
     last_used: account.lastUsed,
   };
@@ -247,6 +251,7 @@ export async function startMockAdminApi(options: MockAdminApiOptions): Promise<M
         models: defaultModels(),
         createdAt: seconds(),
         lastUsed: null,
+        proxyUrl: null,
       };
       accounts.push(account);
       broadcast('account', viewOf(account));
@@ -374,7 +379,7 @@ export async function startMockAdminApi(options: MockAdminApiOptions): Promise<M
       accounts.sort((left, right) => ids.indexOf(left.id) - ids.indexOf(right.id));
       return null;
     }
-    const accountRoute = /^\/api\/accounts\/([^/]+)(\/proxy|\/quota)?$/.exec(url.pathname);
+    const accountRoute = /^\/api\/accounts\/([^/]+)(\/proxy|\/quota|\/outbound-proxy)?$/.exec(url.pathname);
     if (accountRoute?.[1]) {
       const account = find(decodeURIComponent(accountRoute[1]));
       const suffix = accountRoute[2] ?? '';
@@ -383,6 +388,12 @@ export async function startMockAdminApi(options: MockAdminApiOptions): Promise<M
       if (method === 'DELETE' && suffix === '') {
         accounts.splice(accounts.indexOf(account), 1);
         return null;
+      }
+      if (method === 'PUT' && suffix === '/outbound-proxy') {
+        const body = await readJson(request);
+        account.proxyUrl = typeof body['url'] === 'string' && body['url'] !== '' ? body['url'] : null;
+        broadcast('account', viewOf(account));
+        return viewOf(account);
       }
       if (method === 'POST' && suffix === '/proxy') {
         const body = await readJson(request);

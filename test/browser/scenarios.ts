@@ -161,6 +161,21 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: "sets an account's outbound proxy, shows it without the password, and clears it",
+    async run(context) {
+      const { page } = context;
+      await openConsole(context);
+      const item = await addAccountAndShow(context, emailFor('proxied'));
+      await item.getByRole('button', { name: /^Set the outbound proxy/ }).click();
+      await item.getByRole('textbox', { name: /^Outbound proxy URL/ }).fill('socks5://me:console-secret@10.0.0.9:1080');
+      await item.getByRole('button', { name: 'Save' }).click();
+      await item.getByText('socks5://[REDACTED]@10.0.0.9:1080').waitFor();
+      assert.ok(!(await page.content()).includes('console-secret'), 'the password is not on the page');
+      await item.getByRole('button', { name: /^Clear the outbound proxy/ }).click();
+      await item.getByText('global / direct').waitFor();
+    },
+  },
+  {
     name: 'shows an invalid_grant disable live, and clears it live after a re-add',
     async run(context) {
       const { page, baseUrl } = context;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startHarness } from '../harness/gateway-harness.ts';
+import { startSocksProxy, withCredentials } from '../support/proxy-servers.ts';
 import { runCli } from '../support/run-cli.ts';
 
 interface Check {
@@ -37,6 +38,30 @@ test('doctor: all checks pass against a healthy setup; problems are named with w
     assert.equal(upstream?.ok, false);
     assert.match(upstream?.fix ?? '', /AGW_UPSTREAM_ENDPOINTS/);
   } finally {
+    await harness.close();
+  }
+});
+
+test('doctor: Google is checked through the proxy agw would use, and a dead one is named', async () => {
+  const harness = await startHarness({ accounts: [{ email: 'doctor-proxy@example.com' }] });
+  const proxy = await startSocksProxy();
+  try {
+    const through = await doctor(harness.dataDir, { ...harness.environment, HTTP_PROXY: proxy.url });
+    const upstream = through.checks.find((check) => check.name === 'upstream endpoint 1');
+    assert.equal(upstream?.ok, true, upstream?.detail);
+    assert.match(upstream?.detail ?? '', /through the environment proxy socks5:\/\/127\.0\.0\.1/);
+    assert.ok(proxy.targets.length > 0, 'the proxy carried the checks');
+    await proxy.close();
+    const dead = await doctor(harness.dataDir, {
+      ...harness.environment,
+      HTTP_PROXY: withCredentials(proxy.url, 'doc', 'doctor-secret'),
+    });
+    const failed = dead.checks.find((check) => check.name === 'OAuth token endpoint');
+    assert.equal(failed?.ok, false);
+    assert.match(failed?.detail ?? '', /AGW_ACCOUNT_PROXY_FAILED|environment proxy socks5:\/\/127\.0\.0\.1:\d+ failed/);
+    assert.ok(!JSON.stringify(dead.checks).includes('doctor-secret'));
+  } finally {
+    await proxy.close();
     await harness.close();
   }
 });

@@ -1,7 +1,8 @@
-/** `agw accounts …`: list, show, add, login, import, proxy-disable/enable, remove. */
+/** `agw accounts …`: list, show, add, login, import, proxy-disable/enable, outbound-proxy, remove. */
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { accountProxyInput, applyAccountProxy, shownAccountProxy } from '../../accounts/account-proxy.ts';
 import { accountView, quotaSummary } from '../../accounts/account-view.ts';
 import { judgeAccount } from '../../accounts/judge-account.ts';
 import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
@@ -81,12 +82,15 @@ export async function tokensFromImportSource(path: string): Promise<string[]> {
 async function signIn(
   google: GoogleClients,
   store: AccountStore,
-  options: { browser: boolean; timeout: string },
+  options: { browser: boolean; timeout: string; proxy?: string },
 ): Promise<void> {
+  // The account's own proxy, when given, carries the code exchange and the onboarding calls too.
+  const proxyUrl = accountProxyInput(options.proxy);
+  const route = google.forProxy(proxyUrl);
   const login = await startLoopbackLogin({
     settings: google.settings,
     timeoutMs: Number(options.timeout) * 1000,
-    oauth: google.oauth,
+    oauth: route.oauth,
   });
   printLine('Open this URL in a browser and sign in with the Google account to add:');
   printLine(login.url);
@@ -106,7 +110,8 @@ async function signIn(
       throw error;
     }
   }
-  const enrolled = await enrollAccount(tokens.refreshToken, google, store);
+  const enrolled = await enrollAccount(tokens.refreshToken, route, store);
+  if (proxyUrl !== null) await store.update(enrolled.account.id, applyAccountProxy(proxyUrl));
   printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
 }
 
@@ -171,10 +176,18 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .command('add')
     .description('add or update an account from a refresh token (re-enables a disabled account whose token changed)')
     .requiredOption('--refresh-token <token>', 'the refresh token, or - to read it from standard input')
-    .action(async (options: { refreshToken: string }) => {
+    .option(
+      '--proxy <url>',
+      "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call",
+    )
+    .action(async (options: { refreshToken: string; proxy?: string }) => {
       const { config, store } = await context(globals());
+      const proxyUrl = accountProxyInput(options.proxy);
       const token = options.refreshToken === '-' ? await readStandardInput() : options.refreshToken;
-      const enrolled = await withGoogle(config, (google) => enrollAccount(token, google, store));
+      let enrolled = await withGoogle(config, (google) => enrollAccount(token, google.forProxy(proxyUrl), store));
+      if (proxyUrl !== null) {
+        enrolled = { ...enrolled, account: await store.update(enrolled.account.id, applyAccountProxy(proxyUrl)) };
+      }
       printLine(describeOutcome(enrolled.outcome, enrolled.account, enrolled.projectError));
     });
 
@@ -183,7 +196,11 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .description('sign in with Google (OAuth with PKCE and a loopback callback)')
     .option('--no-browser', 'print the URL and paste the redirect URL back instead of opening a browser')
     .option('--timeout <seconds>', 'how long to wait for the sign-in', '300')
-    .action(async (options: { browser: boolean; timeout: string }) => {
+    .option(
+      '--proxy <url>',
+      "the account's own outbound proxy (http, https, socks5, socks5h), used from the first call",
+    )
+    .action(async (options: { browser: boolean; timeout: string; proxy?: string }) => {
       const { config, store } = await context(globals());
       await withGoogle(config, (google) => signIn(google, store, options));
     });
@@ -243,6 +260,34 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       const account = await store.proxyEnable((await store.get(idOrEmail)).id);
       printLine(
         `${account.email}: proxy-enabled${account.disabled ? ' (still disabled: re-add it with a new refresh token)' : ''}`,
+      );
+    });
+
+  accounts
+    .command('outbound-proxy')
+    .description(
+      "show, set or clear the account's own outbound proxy (its refresh, quota and generation calls go through it)",
+    )
+    .argument('<account>', 'id or email')
+    .argument('[url]', 'http://, https://, socks5:// or socks5h:// URL, optionally with user:password@')
+    .option('--clear', 'remove the proxy (the global or environment proxy, if any, applies again)')
+    .action(async (idOrEmail: string, url: string | undefined, options: { clear?: boolean }) => {
+      const { store } = await context(globals());
+      const account = await store.get(idOrEmail);
+      if (url !== undefined && options.clear) {
+        throw new GatewayError('AGW_INVALID_REQUEST', 'give either a proxy URL or --clear, not both');
+      }
+      if (url === undefined && !options.clear) {
+        printLine(
+          `${account.email}: ${shownAccountProxy(account) ?? 'no own proxy (the global one, if any, applies)'}`,
+        );
+        return;
+      }
+      const proxyUrl = options.clear ? null : accountProxyInput(url);
+      if (!options.clear && proxyUrl === null) throw new GatewayError('AGW_INVALID_REQUEST', 'the proxy URL is empty');
+      const updated = await store.update(account.id, applyAccountProxy(proxyUrl));
+      printLine(
+        `${updated.email}: ${proxyUrl === null ? 'own proxy cleared' : `outbound proxy ${shownAccountProxy(updated)}`}`,
       );
     });
 

@@ -3,13 +3,19 @@ import type { Command } from 'commander';
 import { getStoredSetting, setSettingFromText } from '../../config/edit.ts';
 import { loadConfig, overridingVariable, readConfigObject, readPath, resolveDataDir } from '../../config/load.ts';
 import { type SettingDefinition, settingByPath, settingsTable } from '../../config/settings-table.ts';
-import { maskSecret } from '../../telemetry/redaction.ts';
+import { maskSecret, redactValue } from '../../telemetry/redaction.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
 
+/** A setting as shown: a secret masked, anything else through the scrubber (a proxy URL's password). */
+function shown(definition: SettingDefinition, value: unknown): unknown {
+  if (definition.secret && typeof value === 'string' && value !== '') return maskSecret(value);
+  return redactValue(value);
+}
+
 function display(definition: SettingDefinition, value: unknown): string {
   if (definition.secret && typeof value === 'string' && value !== '') return maskSecret(value);
-  return JSON.stringify(value);
+  return JSON.stringify(redactValue(value));
 }
 
 export function registerConfigCommands(program: Command, globals: () => GlobalOptions): void {
@@ -27,7 +33,7 @@ export function registerConfigCommands(program: Command, globals: () => GlobalOp
         await getStoredSetting(dataDir, key); // validates the key name
         const definition = found![1];
         const effective = readPath(await readConfigObject(dataDir), key) ?? definition.fallback;
-        if (options.json) printJson({ key, value: definition.secret ? display(definition, effective) : effective });
+        if (options.json) printJson({ key, value: shown(definition, effective) });
         else printLine(display(definition, effective));
         return;
       }

@@ -6,11 +6,14 @@ import { access, constants, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { request } from 'undici';
 import { judgeAccount } from '../../accounts/judge-account.ts';
 import { noQuotaProtection, quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import { loadConfig, resolveDataDir } from '../../config/load.ts';
 import { toGatewayError } from '../../errors/catalogue.ts';
 import { openAccountStore } from '../../store/account-store.ts';
+import { createOutboundProxies, type OutboundProxies } from '../../upstream/proxy/outbound-proxies.ts';
+import { proxyLabel } from '../../upstream/proxy/proxy-url.ts';
 import { printJson, printLine } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
 
@@ -40,17 +43,25 @@ async function portState(host: string, port: number): Promise<'free' | 'agw' | '
   }
 }
 
-/** Any HTTP answer means the host is reachable; only network failures count as unreachable. */
-async function reachable(url: string): Promise<string | undefined> {
+/**
+ * Any HTTP answer means the host is reachable; only network failures count as unreachable. The call takes the
+ * route agw's own calls take (the global or environment proxy, unless NO_PROXY exempts the host).
+ */
+async function reachable(url: string, proxies: OutboundProxies): Promise<string | undefined> {
+  const proxy = proxies.choose(url);
   try {
-    await fetch(url, {
+    const response = await request(url, {
       method: 'POST',
       body: '{}',
       headers: { 'content-type': 'application/json' },
       signal: AbortSignal.timeout(5000),
+      ...(proxy === undefined ? {} : { dispatcher: proxies.sharedDispatcher(proxy) }),
     });
+    await response.body.dump();
     return undefined;
   } catch (error) {
+    const proxyFailure = proxies.proxyFailure(error, proxy);
+    if (proxyFailure !== undefined) return proxyFailure.message;
     return String((error as Error).cause ?? (error as Error).message);
   }
 }
@@ -150,6 +161,7 @@ export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> 
       detail: `${config.server.host}:${config.server.port} is ${state === 'free' ? 'free' : state === 'agw' ? 'served by a running agw' : 'taken by another program'}`,
       fix: 'choose another port: `agw config set proxy.port 8046` or `agw serve --port 8046`',
     });
+    const proxies = createOutboundProxies(() => config.outbound);
     for (const [name, url] of [
       ['OAuth token endpoint', config.google.tokenUrl],
       ...config.upstream.endpoints.map((endpoint, index) => [
@@ -157,14 +169,17 @@ export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> 
         `${endpoint}:loadCodeAssist`,
       ]),
     ] as Array<[string, string]>) {
-      const failure = await reachable(url);
+      const failure = await reachable(url, proxies);
+      const proxy = proxies.choose(url);
+      const route = proxy === undefined ? '' : ` (through the ${proxy.source} proxy ${proxyLabel(proxy.url)})`;
       checks.push({
         name,
         ok: failure === undefined,
-        detail: failure === undefined ? `${new URL(url).host} answers` : `${url}: ${failure}`,
-        fix: 'check the network or proxy settings; endpoints can be changed with AGW_UPSTREAM_ENDPOINTS / AGW_OAUTH_TOKEN_URL',
+        detail: failure === undefined ? `${new URL(url).host} answers${route}` : `${url}: ${failure}`,
+        fix: 'check the network or proxy settings (proxy.upstream_proxy, HTTPS_PROXY, NO_PROXY); endpoints can be changed with AGW_UPSTREAM_ENDPOINTS / AGW_OAUTH_TOKEN_URL',
       });
     }
+    await proxies.close();
   }
   return checks;
 }

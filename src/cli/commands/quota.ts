@@ -60,7 +60,9 @@ export function registerQuotaCommand(accounts: Command, globals: () => GlobalOpt
           reloadPool: async () => undefined,
           // No pool here: refresh the access token directly and keep what Google returns.
           accessToken: async (account) => {
-            const refreshed = await google.oauth.refreshAccessToken({ refreshToken: account.token.refresh_token });
+            const refreshed = await google
+              .forProxy(account.proxy_url)
+              .oauth.refreshAccessToken({ refreshToken: account.token.refresh_token });
             await store.persistToken(
               account.id,
               {

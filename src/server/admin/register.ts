@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { accountProxyInput, applyAccountProxy } from '../../accounts/account-proxy.ts';
 import { accountView, quotaView } from '../../accounts/account-view.ts';
 import { quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import { generateApiKey, updateSettings } from '../../config/edit.ts';
@@ -15,7 +16,7 @@ import { GatewayError } from '../../errors/catalogue.ts';
 import { enrollAccount } from '../../google/enroll-account.ts';
 import { tokensFromText } from '../../google/import-tokens.ts';
 import { createOAuthFlow, type OAuthFlow, verifyCallback } from '../../google/login-flow.ts';
-import { maskSecret } from '../../telemetry/redaction.ts';
+import { maskSecret, redactValue } from '../../telemetry/redaction.ts';
 import { secretsEqual } from '../client-auth.ts';
 import type { GatewayServices } from '../services.ts';
 import { registerAdminEvents } from './events.ts';
@@ -89,8 +90,14 @@ export function registerAdminApi(
   });
   app.get('/api/accounts/:id', async (request) => viewOf((request.params as { id: string }).id));
   app.post('/api/accounts', async (request) => {
-    const body = parseBody(z.object({ refresh_token: z.string().min(1) }), request.body);
-    const enrolled = await enrollAccount(body.refresh_token, { ...services.google }, services.store);
+    const body = parseBody(
+      z.object({ refresh_token: z.string().min(1), proxy_url: z.string().max(2_000).nullish() }),
+      request.body,
+    );
+    // A proxy given with the token carries the onboarding calls too, then stays the account's (issue 18).
+    const proxyUrl = accountProxyInput(body.proxy_url);
+    const enrolled = await enrollAccount(body.refresh_token, services.google.forProxy(proxyUrl), services.store);
+    if (proxyUrl !== null) await services.store.update(enrolled.account.id, applyAccountProxy(proxyUrl));
     await changed(enrolled.account.id);
     // A first quota snapshot right away (the reference does the same); failures do not fail the add.
     await services.quota?.refreshNow([enrolled.account.id]).catch(() => undefined);
@@ -124,6 +131,15 @@ export function registerAdminApi(
     const account = await services.store.get((request.params as { id: string }).id);
     if (body.enabled) await services.store.proxyEnable(account.id);
     else await services.store.proxyDisable(account.id, body.reason ?? 'disabled in the console');
+    await changed(account.id);
+    return viewOf(account.id);
+  });
+  // The account's own outbound proxy (issue 18); `/proxy` above is the reference's proxy_disabled switch.
+  app.put('/api/accounts/:id/outbound-proxy', async (request) => {
+    const body = parseBody(z.object({ url: z.string().max(2_000).nullable() }), request.body);
+    const url = accountProxyInput(body.url);
+    const account = await services.store.get((request.params as { id: string }).id);
+    await services.store.update(account.id, applyAccountProxy(url));
     await changed(account.id);
     return viewOf(account.id);
   });
@@ -373,7 +389,8 @@ async function configView(services: GatewayServices): Promise<{ settings: Array<
       const value = stored ?? definition.fallback;
       return {
         key: definition.path,
-        value: definition.secret && typeof value === 'string' && value !== '' ? maskSecret(value) : value,
+        // Secrets masked; everything else through the scrubber (a proxy URL's credentials).
+        value: definition.secret && typeof value === 'string' && value !== '' ? maskSecret(value) : redactValue(value),
         source: variable ? `env ${variable}` : stored === undefined ? 'default' : 'file',
         secret: definition.secret === true,
         description: definition.description,

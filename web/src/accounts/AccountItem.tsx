@@ -1,5 +1,6 @@
 import type { AccountView } from '../api/types.ts';
 import { formatTime } from '../format.ts';
+import { OutboundProxyField } from './OutboundProxyField.tsx';
 import { QuotaBars } from './QuotaBars.tsx';
 import { StateBadges } from './StateBadges.tsx';
 
@@ -7,12 +8,20 @@ interface AccountItemProps {
   account: AccountView;
   busy: boolean;
   onToggleProxy: (account: AccountView) => void;
+  onSaveOutboundProxy: (account: AccountView, url: string | null) => Promise<boolean>;
   onRemove: (account: AccountView) => void;
   onReAdd: (account: AccountView) => void;
 }
 
 /** One account, as a row of the list or a card of the grid (the CSS of the parent decides). */
-export function AccountItem({ account, busy, onToggleProxy, onRemove, onReAdd }: AccountItemProps) {
+export function AccountItem({
+  account,
+  busy,
+  onToggleProxy,
+  onSaveOutboundProxy,
+  onRemove,
+  onReAdd,
+}: AccountItemProps) {
   const proxyEnabled = !account.proxy_disabled;
   return (
     <li className="account" data-account-id={account.id} data-state={account.state} aria-label={account.email}>
@@ -24,6 +33,7 @@ export function AccountItem({ account, busy, onToggleProxy, onRemove, onReAdd }:
       </div>
       <StateBadges account={account} />
       <QuotaBars quota={account.quota} />
+      <OutboundProxyField account={account} busy={busy} onSave={onSaveOutboundProxy} />
       <div className="account-actions">
         <label className="switch">
           <input

@@ -102,6 +102,9 @@ export const api = {
   importAccounts: (text: string) => call<{ results: ImportResult[] }>('POST', '/api/accounts/import', { text }),
   removeAccount: (id: string) => call<void>('DELETE', accountPath(id)),
   setProxyEnabled: (id: string, enabled: boolean) => call<AccountView>('POST', `${accountPath(id)}/proxy`, { enabled }),
+  /** The account's own outbound proxy URL (issue 18); null clears it. */
+  setOutboundProxy: (id: string, url: string | null) =>
+    call<AccountView>('PUT', `${accountPath(id)}/outbound-proxy`, { url }),
 
   oauthStart: () => call<OAuthStart>('POST', '/api/oauth/start'),
   oauthStatus: (state: string) => call<OAuthStatus>('GET', `/api/oauth/status${query({ state })}`),

@@ -68,6 +68,25 @@ export function AccountsPage() {
     }
   };
 
+  const saveOutboundProxy = async (account: AccountView, url: string | null): Promise<boolean> => {
+    setBusyIds((current) => new Set(current).add(account.id));
+    try {
+      const updated = await api.setOutboundProxy(account.id, url);
+      setAccounts((current) => current?.map((item) => (item.id === updated.id ? updated : item)) ?? current);
+      setError(null);
+      return true;
+    } catch (failure) {
+      setError(describeError(failure));
+      return false;
+    } finally {
+      setBusyIds((current) => {
+        const next = new Set(current);
+        next.delete(account.id);
+        return next;
+      });
+    }
+  };
+
   const shown = (accounts ?? []).filter((account) => {
     if (filter === 'available') return isAvailable(account);
     if (filter === 'disabled') return !isAvailable(account);
@@ -116,6 +135,7 @@ export function AccountsPage() {
             account={account}
             busy={busyIds.has(account.id)}
             onToggleProxy={toggleProxy}
+            onSaveOutboundProxy={saveOutboundProxy}
             onRemove={setRemoving}
             onReAdd={(target) => setAddDialog({ tab: 'refresh-token', reAddEmail: target.email })}
           />
