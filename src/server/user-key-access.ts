@@ -62,3 +62,13 @@ export function userKeyModelRefusal(services: GatewayServices, request: FastifyR
   if (key === undefined || request.method !== 'POST') return undefined;
   return services.userKeys?.modelRefusal(key, requestedModel(request));
 }
+
+/**
+ * The model list a request may see: a user key limited to some models lists only those (a client that picks a
+ * model from the list, as Cursor and Cherry Studio do, must not be offered one it would be refused).
+ */
+export function modelsVisibleTo(request: FastifyRequest, ids: readonly string[]): readonly string[] {
+  const key = keysOfRequests.get(request);
+  if (key?.models === undefined) return ids;
+  return ids.filter((id) => key.models?.allows(id));
+}

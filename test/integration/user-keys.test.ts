@@ -208,6 +208,36 @@ describe('user keys through the gateway (auth mode strict)', () => {
     assertDialectError(unknown, 'openai', 401, 'AGW_UNAUTHORIZED');
   });
 
+  test('a key limited to some models is offered only those in the OpenAI and Gemini model lists', async () => {
+    const limited = await createKey(harness, { name: 'lists-gemini-only', models: ['gemini-*'] });
+    const listOf = async (path: string, key: string, field: 'id' | 'name'): Promise<string[]> => {
+      const response = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal(response.status, 200, path);
+      const body = (await response.json()) as { data?: { id: string }[]; models?: { name: string }[] };
+      return (body.data ?? body.models ?? []).map((entry) =>
+        String((entry as Record<string, string>)[field]).replace(/^models\//, ''),
+      );
+    };
+    const everything = await listOf('/v1/models', harness.apiKey, 'id');
+    assert.ok(
+      everything.some((id) => id.startsWith('claude-')),
+      'the API key sees Claude models',
+    );
+    const openAiList = await listOf('/v1/models', limited.secret, 'id');
+    assert.deepEqual(
+      openAiList,
+      everything.filter((id) => id.toLowerCase().startsWith('gemini-')),
+    );
+    assert.ok(openAiList.length > 0);
+    const geminiList = await listOf('/v1beta/models', limited.secret, 'name');
+    assert.ok(geminiList.length > 0 && geminiList.every((id) => id.toLowerCase().startsWith('gemini-')));
+    const claude = everything.find((id) => id.startsWith('claude-')) ?? '';
+    const single = await fetch(`${harness.url}/v1beta/models/${claude}`, {
+      headers: { 'x-goog-api-key': limited.secret },
+    });
+    assert.equal(single.status, 404, 'a model outside the key is not described to it');
+  });
+
   test('past its requests per minute or tokens per day a key gets 429 with Retry-After, in each dialect', async () => {
     for (const dialect of dialects) {
       const { secret } = await createKey(harness, { name: `rpm-${dialect}`, requests_per_minute: 1 });

@@ -21,6 +21,7 @@ import { factsOf } from '../request-context.ts';
 import { clientAbortSignal, relayServices, serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
 import { optionalSession, sessionHeader } from '../session-header.ts';
+import { modelsVisibleTo } from '../user-key-access.ts';
 
 function splitModelAction(segment: string): { model: string; method: string | undefined } {
   const decoded = decodeURIComponent(segment);
@@ -34,14 +35,16 @@ export function registerGeminiRoutes(
   services: GatewayServices,
   accountModelNames: () => readonly string[],
 ): void {
-  const modelIds = (): string[] => listModels(services.config().models.customMapping, accountModelNames());
+  const modelIds = (request: FastifyRequest): readonly string[] =>
+    modelsVisibleTo(request, listModels(services.config().models.customMapping, accountModelNames()));
 
-  app.get('/v1beta/models', async () => geminiModelList(modelIds()));
+  app.get('/v1beta/models', async (request) => geminiModelList(modelIds(request)));
 
   app.get('/v1beta/models/*', async (request) => {
     const { model } = splitModelAction((request.params as { '*': string })['*']);
     const id = model.replace(/^models\//, '');
-    if (!modelIds().includes(id)) throw new GatewayError('AGW_NOT_FOUND', `model ${id} is not served by this gateway`);
+    if (!modelIds(request).includes(id))
+      throw new GatewayError('AGW_NOT_FOUND', `model ${id} is not served by this gateway`);
     return geminiModel(id);
   });
 

@@ -10,6 +10,7 @@ import { openAiModelList } from '../../protocols/openai/models-list.ts';
 import { factsOf } from '../request-context.ts';
 import { serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
+import { modelsVisibleTo } from '../user-key-access.ts';
 import { optionalSession, sessionHeader } from '../session-header.ts';
 
 export function registerOpenAiRoutes(
@@ -17,8 +18,8 @@ export function registerOpenAiRoutes(
   services: GatewayServices,
   accountModelNames: () => readonly string[],
 ): void {
-  app.get('/v1/models', async () =>
-    openAiModelList(listModels(services.config().models.customMapping, accountModelNames())),
+  app.get('/v1/models', async (request) =>
+    openAiModelList(modelsVisibleTo(request, listModels(services.config().models.customMapping, accountModelNames()))),
   );
 
   app.post('/v1/chat/completions', async (request, reply) => {
