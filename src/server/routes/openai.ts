@@ -10,8 +10,8 @@ import { openAiModelList } from '../../protocols/openai/models-list.ts';
 import { factsOf } from '../request-context.ts';
 import { serveGeneration } from '../serve-generation.ts';
 import type { GatewayServices } from '../services.ts';
-import { modelsVisibleTo } from '../user-key-access.ts';
 import { optionalSession, sessionHeader } from '../session-header.ts';
+import { modelsVisibleTo } from '../user-key-access.ts';
 
 export function registerOpenAiRoutes(
   app: FastifyInstance,
