@@ -2,6 +2,7 @@
  * The resolved configuration every layer receives: grouped by layer, in whole units (milliseconds and bytes),
  * with derived values (effective auth mode, bind host, strategy) computed once here instead of in each caller.
  */
+import { hostname } from 'node:os';
 import { defaults } from './defaults.ts';
 import type { authModes, SettingValues, strategies } from './settings-table.ts';
 
@@ -87,6 +88,12 @@ export interface GatewayConfig {
     readonly maxTotalBytes: number;
   };
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
+  readonly shared: {
+    /** Redis URL of the shared pool; null: this gateway keeps its pool to itself (data directory). */
+    readonly redisUrl: string | null;
+    /** This gateway's name among several (metrics label, admin API). */
+    readonly instanceId: string;
+  };
 }
 
 /**
@@ -188,6 +195,10 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
       enabled: values.enableLogging,
       maxAgeDays: values.requestLogMaxAgeDays,
       maxRows: values.requestLogMaxRows,
+    },
+    shared: {
+      redisUrl: values.redisUrl,
+      instanceId: values.instanceId ?? `${hostname()}-${process.pid}`,
     },
   };
 }
