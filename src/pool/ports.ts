@@ -170,6 +170,8 @@ export interface RefreshLease {
   /** True when this gateway may refresh `accountId` now (it holds the lease, or the lease cannot be checked). */
   acquire(accountId: string): Promise<boolean>;
   release(accountId: string): Promise<void>;
+  /** The credentials stored for `accountId` now (undefined when there is no shared store or no such account). */
+  stored(accountId: string): Promise<StoredToken | undefined>;
   /**
    * Waits, at most about one lease lifetime, for the next stored change of `accountId` (another gateway's
    * refresh landed, or it disabled the account), or returns at once when the stored access token already differs

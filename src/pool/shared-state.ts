@@ -14,6 +14,7 @@ export const localPoolState: SharedPoolState = {
 export const localRefreshLease: RefreshLease = {
   acquire: async () => true,
   release: async () => undefined,
+  stored: async () => undefined,
   awaitStored: async () => undefined,
 };
 

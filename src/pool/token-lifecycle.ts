@@ -13,6 +13,7 @@ import { bumpFailure, type PoolEntry } from './account-entry.ts';
 import { backoffMs } from './backoff.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
 import { setAccountBlock } from './cooldowns.ts';
+import type { StoredToken } from './ports.ts';
 import type { Roster } from './roster.ts';
 
 /** What a client sees when the only accounts that could serve it had revoked refresh tokens (no email). */
@@ -76,27 +77,43 @@ async function leaseOrAdopt(
   generation: number,
 ): Promise<'refresh' | 'leased' | 'done'> {
   const lease = context.refreshLease;
-  for (let round = 0; round < 3; round += 1) {
-    if (await lease.acquire(entry.id)) return 'leased';
-    const stored = await lease.awaitStored(entry.id, entry.accessToken);
-    if (entry.generation !== generation || entry.removed) return 'done';
-    if (stored === undefined) continue;
+  /** Takes another gateway's stored token when it is newer than ours and fresh; true when it did. */
+  const adopt = (stored: StoredToken | undefined): boolean => {
+    if (stored === undefined) return false;
     if (stored.disabled) {
       // Another gateway met invalid_grant and disabled the account: out of rotation here too, at once.
       roster.remove(entry, { id: entry.id, email: entry.email, state: 'disabled', atMs: context.clock.now() });
       throw new GatewayError('AGW_REFRESH_REVOKED', revokedClientMessage);
     }
     const marginMs = context.settings.refreshMarginSeconds * 1_000;
-    if (stored.accessToken !== entry.accessToken && stored.expiresAtMs - marginMs > context.clock.now()) {
-      entry.superseded = { refreshToken: entry.refreshToken, accessToken: entry.accessToken };
-      entry.accessToken = stored.accessToken;
-      entry.refreshToken = stored.refreshToken;
-      entry.expiresAtMs = stored.expiresAtMs;
-      entry.failures.delete('refresh');
-      if (entry.accountBlock?.reason === 'REFRESH_FAILED') entry.accountBlock = undefined;
-      context.logger.debug({ accountId: entry.id }, `Took the access token of ${entry.email} from another gateway`);
-      return 'done';
+    if (stored.accessToken === entry.accessToken || stored.expiresAtMs - marginMs <= context.clock.now()) return false;
+    entry.superseded = { refreshToken: entry.refreshToken, accessToken: entry.accessToken };
+    entry.accessToken = stored.accessToken;
+    entry.refreshToken = stored.refreshToken;
+    entry.expiresAtMs = stored.expiresAtMs;
+    entry.failures.delete('refresh');
+    if (entry.accountBlock?.reason === 'REFRESH_FAILED') entry.accountBlock = undefined;
+    context.logger.debug({ accountId: entry.id }, `Took the access token of ${entry.email} from another gateway`);
+    return true;
+  };
+  for (let round = 0; round < 3; round += 1) {
+    if (await lease.acquire(entry.id)) {
+      // The lease may be free because another gateway has just finished: its token may already be stored.
+      if (entry.generation !== generation || entry.removed) {
+        await lease.release(entry.id).catch(() => undefined);
+        return 'done';
+      }
+      let adopted = false;
+      try {
+        adopted = adopt(await lease.stored(entry.id));
+      } finally {
+        if (adopted) await lease.release(entry.id).catch(() => undefined);
+      }
+      return adopted ? 'done' : 'leased';
     }
+    const stored = await lease.awaitStored(entry.id, entry.accessToken);
+    if (entry.generation !== generation || entry.removed) return 'done';
+    if (adopt(stored)) return 'done';
   }
   return 'refresh';
 }

@@ -106,6 +106,7 @@ describe('shared pool state', () => {
     const lease: RefreshLease = {
       acquire: async () => false,
       release: async () => undefined,
+      stored: async () => undefined,
       awaitStored: async (accountId) => {
         waits.push(accountId);
         return stored;
@@ -123,6 +124,7 @@ describe('shared pool state', () => {
     const lease: RefreshLease = {
       acquire: async () => false,
       release: async () => undefined,
+      stored: async () => undefined,
       awaitStored: async () => ({ accessToken: 'at-a', refreshToken: '1//rt-a', expiresAtMs: 0, disabled: true }),
     };
     const { pool, tokens } = createTestPool({}, { refreshLease: lease });
@@ -144,6 +146,7 @@ describe('shared pool state', () => {
       release: async () => {
         order.push('release');
       },
+      stored: async () => undefined,
       awaitStored: async () => undefined,
     };
     const test = createTestPool({}, { refreshLease: lease });
@@ -158,5 +161,27 @@ describe('shared pool state', () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(order, ['acquire', 'persist', 'release']);
     assert.equal(test.tokens.calls.length, 1);
+  });
+
+  test('a lease that is free because another gateway just finished: its stored token is taken, no refresh', async () => {
+    const released: string[] = [];
+    const lease: RefreshLease = {
+      acquire: async () => true,
+      release: async (accountId) => {
+        released.push(accountId);
+      },
+      stored: async () => ({
+        accessToken: 'at-just-refreshed',
+        refreshToken: '1//rt-a',
+        expiresAtMs: startMs + 3_600_000,
+        disabled: false,
+      }),
+      awaitStored: async () => undefined,
+    };
+    const { pool, tokens } = createTestPool({}, { refreshLease: lease });
+    pool.load([makeAccount('a', {}, { expiry_timestamp: Math.floor(startMs / 1000) - 10 })]);
+    assert.equal(await pool.accessTokenFor('a'), 'at-just-refreshed');
+    assert.equal(tokens.calls.length, 0);
+    assert.deepEqual(released, ['a']);
   });
 });

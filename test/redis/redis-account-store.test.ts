@@ -71,7 +71,7 @@ test('concurrent writers from two connections never lose an update (compare-and-
     }),
   );
   await Promise.all(writes);
-  const tags = (await first.store.get(account.id) as Record<string, unknown>)['tags'] as string[];
+  const tags = ((await first.store.get(account.id)) as Record<string, unknown>)['tags'] as string[];
   assert.equal(tags.length, 40);
   assert.equal(new Set(tags).size, 40);
 });
@@ -133,10 +133,10 @@ test('accounts move from a data directory to Redis and back, as they are', async
   assert.equal(shared.find((account) => account.email === 'f@example.com')?.disabled, true);
   const back = openAccountStore(target);
   for (const account of shared) await back.importAccount(account);
-  assert.deepEqual(
-    (await back.list()).accounts.map((account) => account.email).sort(),
-    ['f@example.com', 'g@example.com'],
-  );
+  assert.deepEqual((await back.list()).accounts.map((account) => account.email).sort(), [
+    'f@example.com',
+    'g@example.com',
+  ]);
   // Importing again replaces, by email, instead of adding a second account.
   assert.equal(await store.importAccount(shared[0]!), 'replaced');
   assert.equal((await store.list()).accounts.length, 2);

@@ -12,6 +12,9 @@ import { Redis } from 'ioredis';
 import { GatewayError } from '../../errors/catalogue.ts';
 import { type Logger, silentLogger } from '../../telemetry/log-port.ts';
 
+/** When, after a reconnect, the shared state is read again (ms). */
+const reconnectReplayDelaysMs = [0, 1_000, 5_000];
+
 export interface SharedStoreHealth {
   readonly backend: 'redis';
   readonly connected: boolean;
@@ -25,6 +28,8 @@ export interface SharedStoreHealth {
 
 export interface RedisConnection {
   readonly commands: Redis;
+  /** Where Redis is, without the password (for messages). */
+  readonly where: string;
   /** Key prefix of every agw key, e.g. `agw:`. */
   readonly prefix: string;
   /** Random per process: pub/sub messages carry it so a process can skip its own. */
@@ -84,6 +89,16 @@ export function openRedisConnection(url: string, options: RedisConnectionOptions
   let closed = false;
   let lastErrorLogged = 0;
 
+  const notifyReconnect = (): void => {
+    if (closed) return;
+    for (const listener of reconnectListeners) {
+      try {
+        listener();
+      } catch (error) {
+        logger.error({ error: String(error) }, 'a Redis reconnect listener failed');
+      }
+    }
+  };
   const onError = (error: Error): void => {
     // ioredis reports every failed reconnect; one line per 10 s is enough to show the outage.
     if (Date.now() - lastErrorLogged < 10_000) return;
@@ -98,12 +113,11 @@ export function openRedisConnection(url: string, options: RedisConnectionOptions
     if (everConnected) {
       reconnects += 1;
       logger.info({ redis: where, downMs: Date.now() - (wasDown ?? Date.now()) }, `Redis at ${where} is back`);
-      for (const listener of reconnectListeners) {
-        try {
-          listener();
-        } catch (error) {
-          logger.error({ error: String(error) }, 'a Redis reconnect listener failed');
-        }
+      // Now, and again a little later: the other gateways flush the writes they queued during the outage when
+      // they reconnect, which may be after this one re-read the state (and before its subscription is back).
+      for (const delayMs of reconnectReplayDelaysMs) {
+        const timer = setTimeout(notifyReconnect, delayMs);
+        timer.unref();
       }
     }
     everConnected = true;
@@ -126,6 +140,7 @@ export function openRedisConnection(url: string, options: RedisConnectionOptions
 
   const connection: RedisConnection = {
     commands,
+    where,
     prefix: options.prefix ?? 'agw:',
     origin: randomUUID(),
     get connected() {
@@ -201,11 +216,15 @@ async function quit(client: Redis): Promise<void> {
 }
 
 /** Wraps a failure of a Redis command (CLI: Redis unreachable) into the catalogue. */
-export function redisError(error: unknown, url: string): GatewayError {
+export function redisError(error: unknown, where: string): GatewayError {
   if (GatewayError.is(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const unreachable = /max retries|ECONNREFUSED|Connection is closed|connect ETIMEDOUT/i.test(detail);
   return new GatewayError(
     'AGW_STORE_IO',
-    `the shared store (Redis at ${describeRedisUrl(url)}) could not be read or written: ${error instanceof Error ? error.message : String(error)}`,
+    unreachable
+      ? `the shared store (Redis at ${where}, agw.redis_url) is unreachable; start it or fix the URL`
+      : `the shared store (Redis at ${where}) could not be read or written: ${detail}`,
     { cause: error },
   );
 }

@@ -34,7 +34,7 @@ import {
   type StoreProblem,
 } from '../account-store.ts';
 import { isSafeAccountId } from '../data-dir.ts';
-import type { RedisConnection } from './connection.ts';
+import { type RedisConnection, redisError } from './connection.ts';
 
 export interface RedisAccountStoreOptions {
   /** The local data directory: the token journal lives there (it covers a rotation while Redis is down). */
@@ -426,7 +426,35 @@ export function openRedisAccountStore(
       });
     },
   };
-  return store;
+  return withStoreErrors(store, connection.where);
+}
+
+/** Every failure of a Redis command leaves the store as an AGW_STORE_IO error naming Redis (not ioredis's text). */
+function withStoreErrors(store: RedisAccountStore, where: string): RedisAccountStore {
+  const wrap =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        throw redisError(error, where);
+      }
+    };
+  return {
+    ...store,
+    list: wrap(store.list),
+    get: wrap(store.get),
+    upsert: wrap(store.upsert),
+    update: wrap(store.update),
+    disable: wrap(store.disable),
+    proxyDisable: wrap(store.proxyDisable),
+    proxyEnable: wrap(store.proxyEnable),
+    persistToken: wrap(store.persistToken),
+    remove: wrap(store.remove),
+    importAccount: wrap(store.importAccount),
+    reorder: wrap(store.reorder),
+    readStored: wrap(store.readStored),
+  };
 }
 
 /** A short random pause after losing a compare-and-set, so two processes do not collide again in step. */

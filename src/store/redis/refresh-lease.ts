@@ -20,7 +20,7 @@ return 0
 export interface RedisRefreshLeaseOptions {
   /** Milliseconds a lease lasts (default 10 s: longer than a refresh takes, short enough to survive a crash). */
   leaseMs?: number;
-  /** Milliseconds to wait for Redis before refreshing without a lease (default 500). */
+  /** Milliseconds to wait for Redis before refreshing without a lease (default 2 s). */
   answerWithinMs?: number;
 }
 
@@ -31,7 +31,7 @@ export function redisRefreshLease(
 ): RefreshLease {
   const redis = connection.commands;
   const leaseMs = options.leaseMs ?? 10_000;
-  const answerWithinMs = options.answerWithinMs ?? 500;
+  const answerWithinMs = options.answerWithinMs ?? 2_000;
   const key = (accountId: string): string => `${connection.prefix}lease:${accountId}`;
 
   const stored = async (accountId: string): Promise<StoredToken | undefined> => {
@@ -57,6 +57,7 @@ export function redisRefreshLease(
       if (!connection.connected) return;
       await redis.eval(releaseScript, 1, key(accountId), connection.origin);
     },
+    stored: (accountId) => (connection.connected ? stored(accountId) : Promise.resolve(undefined)),
     async awaitStored(accountId, staleAccessToken) {
       if (!connection.connected) return undefined;
       const changed = store.nextChange(accountId, leaseMs);
