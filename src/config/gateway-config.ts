@@ -93,6 +93,11 @@ export interface GatewayConfig {
     readonly redisUrl: string | null;
     /** This gateway's name among several (metrics label, admin API). */
     readonly instanceId: string;
+    /**
+     * Whether metrics carry `instance_id`: with a shared pool, or a name given explicitly. A lone gateway's default
+     * name changes with its pid, which would start new series at every restart.
+     */
+    readonly labelMetrics: boolean;
   };
 }
 
@@ -199,6 +204,7 @@ export function buildGatewayConfig(dataDir: string, values: SettingValues): Gate
     shared: {
       redisUrl: values.redisUrl,
       instanceId: values.instanceId ?? `${hostname()}-${process.pid}`,
+      labelMetrics: values.redisUrl !== null || values.instanceId !== null,
     },
   };
 }

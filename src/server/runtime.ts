@@ -109,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Every outbound agent is created here and closed in close(), nowhere else.
   const outbound = createOutboundClients(initial);
   const { google, upstream } = outbound;
-  const metrics = createMetrics({ instanceId: initial.shared.instanceId });
+  const metrics = createMetrics(initial.shared.labelMetrics ? { instanceId: initial.shared.instanceId } : {});
   const events = createEventBus<AdminEvent>({ maxListeners: 256 });
   const now = (): number => Date.now();
   const pool = createAccountPool({

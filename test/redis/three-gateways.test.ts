@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli } from '../support/run-cli.ts';
-import { chat, generateCalls, refreshCalls, startCluster, until } from './cluster.ts';
+import { apiKey, chat, generateCalls, refreshCalls, startCluster, until } from './cluster.ts';
 
 test('seed story on three gateways: one invalid_grant disables the account on all; a CLI re-add restores it on all', async (t) => {
   const cluster = await startCluster(t);
@@ -114,4 +114,15 @@ test('a 429 with a 3 h reset learned by one gateway: the others make no upstream
     for (let index = 0; index < 6; index += 1) assert.equal((await chat(gateway)).status, 200);
   }
   assert.equal(generateCalls(cluster.fake, 'spent@example.com'), 1, 'no other call to the exhausted account');
+
+  // The request log stays per gateway, and says whose it is; metrics carry the gateway's name.
+  const logs = (await (
+    await fetch(`${second.url}/api/logs?limit=100`, { headers: { authorization: `Bearer ${apiKey}` } })
+  ).json()) as { rows: unknown[]; instance: string };
+  assert.equal(logs.instance, 'gw2');
+  assert.equal(logs.rows.length, 6, 'only the requests gateway two answered');
+  const metrics = await (
+    await fetch(`${second.url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } })
+  ).text();
+  assert.match(metrics, /agw_shared_store_up\{instance_id="gw2"\} 1/);
 });
