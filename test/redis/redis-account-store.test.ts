@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { openAccountStore } from '../../src/store/account-store.ts';
 import { openConfiguredStore } from '../../src/store/open-store.ts';
 import { redisForTest } from '../support/redis.ts';
+import { runCli } from '../support/run-cli.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const token = (refresh: string) => ({
@@ -140,4 +141,38 @@ test('accounts move from a data directory to Redis and back, as they are', async
   // Importing again replaces, by email, instead of adding a second account.
   assert.equal(await store.importAccount(shared[0]!), 'replaced');
   assert.equal((await store.list()).accounts.length, 2);
+});
+
+test('agw accounts import --from-data-dir and agw accounts export move accounts through the CLI', async (t) => {
+  const redis = await redisForTest(t);
+  if (redis === undefined) return;
+  const source = await tempDir();
+  const target = await tempDir();
+  t.after(() => rm(source, { recursive: true, force: true }));
+  t.after(() => rm(target, { recursive: true, force: true }));
+  const files = openAccountStore(source);
+  const added = await files.upsert({ email: 'h@example.com', token: token('1//h') });
+  await files.update(added.account.id, (draft) => {
+    (draft as Record<string, unknown>)['proxy_url'] = 'http://127.0.0.1:3128';
+  });
+  const env = { AGW_REDIS_URL: redis.url };
+  const imported = await runCli(['--data-dir', source, 'accounts', 'import', '--from-data-dir'], {
+    env,
+    mustSucceed: true,
+  });
+  assert.match(imported.stdout, /h@example\.com: added/);
+  const { store } = await openShared(t, redis.url);
+  const shared = (await store.get('h@example.com')) as Record<string, unknown>;
+  assert.equal(shared['id'], added.account.id);
+  assert.equal(shared['proxy_url'], 'http://127.0.0.1:3128');
+  // With the Redis URL set, the CLI lists what Redis holds.
+  const listed = await runCli(['--data-dir', target, 'accounts', 'list', '--json'], { env, mustSucceed: true });
+  assert.match(listed.stdout, /h@example\.com/);
+  await runCli(['--data-dir', target, 'accounts', 'export'], { env, mustSucceed: true });
+  const exported = (await openAccountStore(target).get('h@example.com')) as Record<string, unknown>;
+  assert.equal(exported['proxy_url'], 'http://127.0.0.1:3128');
+  // Without a Redis URL there is nothing to export from: a clear error, nothing written.
+  const refused = await runCli(['--data-dir', target, 'accounts', 'export'], {});
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /agw\.redis_url/);
 });
