@@ -53,6 +53,18 @@ export function persistTokenMutation(
 ): AccountMutation {
   return (account) => {
     if (!guardHolds(account, guard)) return;
+    const rotated =
+      typeof tokenPatch.refresh_token === 'string' &&
+      tokenPatch.refresh_token !== '' &&
+      tokenPatch.refresh_token !== account.token.refresh_token;
+    if (rotated && account.disabled && (account.disabled_reason ?? '').startsWith('invalid_grant')) {
+      // A refresh with the stored token succeeded and rotated it, so the invalid_grant recorded for that token came
+      // from a refresh that lost a race (two gateways refreshing at once while Redis was unreachable): the new token
+      // is live, and a changed credential re-enables the account, as a re-add does (the seed rule).
+      account.disabled = false;
+      delete account.disabled_reason;
+      delete account.disabled_at;
+    }
     for (const [key, value] of Object.entries(tokenPatch)) {
       if (value === undefined) continue;
       // A refresh response without a refresh_token means "keep the one you have", never "forget it".
