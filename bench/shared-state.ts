@@ -10,7 +10,7 @@
  *    of the three gateways announces on `/api/events` that its pool reloaded it (goal: within 250 ms).
  *
  * The fake Google (no added latency), the gateways and redis-server run in child processes. Prints one JSON line.
- * Run: `npm exec -- node bench/shared-state.ts [--requests N] [--rounds N]`.
+ * Run: `npm run bench:shared-state -- [--requests N] [--rounds N]`.
  */
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
