@@ -103,10 +103,11 @@ async function leaseOrAdopt(
         await lease.release(entry.id).catch(() => undefined);
         return 'done';
       }
-      let adopted = false;
+      let adopted = true;
       try {
         adopted = adopt(await lease.stored(entry.id));
       } finally {
+        // Taken over (or found disabled, which throws): nothing to refresh, so the lease goes back at once.
         if (adopted) await lease.release(entry.id).catch(() => undefined);
       }
       return adopted ? 'done' : 'leased';

@@ -35,7 +35,8 @@ export function redisRefreshLease(
   const key = (accountId: string): string => `${connection.prefix}lease:${accountId}`;
 
   const stored = async (accountId: string): Promise<StoredToken | undefined> => {
-    const account = await store.readStored(accountId);
+    // A failed read only means "nothing to take over": the caller refreshes itself.
+    const account = await store.readStored(accountId).catch(() => undefined);
     if (account === undefined) return undefined;
     return {
       accessToken: account.token.access_token,
@@ -64,7 +65,7 @@ export function redisRefreshLease(
       const now = await stored(accountId);
       if (now !== undefined && (now.accessToken !== staleAccessToken || now.disabled)) return now;
       // The holder's write (or the lease running out, for a holder that died) is what ends the wait.
-      const remaining = await redis.pttl(key(accountId));
+      const remaining = await redis.pttl(key(accountId)).catch(() => 0);
       await Promise.race([changed, new Promise((resolve) => setTimeout(resolve, Math.max(remaining, 0)).unref())]);
       return stored(accountId);
     },
