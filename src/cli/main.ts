@@ -1,7 +1,9 @@
 /**
  * The `agw` command line. This is the only module that parses argv; each command lives in commands/.
  */
+
 import { Command, CommanderError } from 'commander';
+import { closeCommandStores } from '../store/open-store.ts';
 import { registerAccountCommands } from './commands/accounts.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -52,6 +54,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return exitCodes.usage;
     }
     return reportError(error);
+  } finally {
+    // A shared store's connection would keep the process alive after the command.
+    await closeCommandStores();
   }
 }
 

@@ -2,6 +2,8 @@
  * The resolved configuration every layer receives: grouped by layer, in whole units (milliseconds and bytes),
  * with derived values (effective auth mode, bind host, strategy) computed once here instead of in each caller.
  */
+
+import { hostname } from 'node:os';
 import type { OutboundProxySettings } from '../upstream/proxy/choose-proxy.ts';
 import { defaults } from './defaults.ts';
 import type { authModes, SettingValues, strategies } from './settings-table.ts';
@@ -100,6 +102,17 @@ export interface GatewayConfig {
   readonly requestLog: { readonly enabled: boolean; readonly maxAgeDays: number; readonly maxRows: number };
   /** Outbound proxies (issue 18); an account's own `proxy_url` is read from its file, not from here. */
   readonly outbound: OutboundProxySettings;
+  readonly shared: {
+    /** Redis URL of the shared pool; null: this gateway keeps its pool to itself (data directory). */
+    readonly redisUrl: string | null;
+    /** This gateway's name among several (metrics label, admin API). */
+    readonly instanceId: string;
+    /**
+     * Whether metrics carry `instance_id`: with a shared pool, or a name given explicitly. A lone gateway's default
+     * name changes with its pid, which would start new series at every restart.
+     */
+    readonly labelMetrics: boolean;
+  };
 }
 
 /**
@@ -218,6 +231,11 @@ export function buildGatewayConfig(
         values.upstreamProxyEnabled && values.upstreamProxyUrl.trim() !== '' ? values.upstreamProxyUrl.trim() : null,
       environmentProxy,
       noProxy: values.noProxy,
+    },
+    shared: {
+      redisUrl: values.redisUrl,
+      instanceId: values.instanceId ?? `${hostname()}-${process.pid}`,
+      labelMetrics: values.redisUrl !== null || values.instanceId !== null,
     },
   };
 }

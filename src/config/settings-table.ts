@@ -445,6 +445,26 @@ export const settingsTable = {
     description:
       'Phrases rewritten when agw.prompt_rewrite is on: `find => replacement`, or `find` alone to remove it. Default: the trigger phrases peers documented.',
   },
+  redisUrl: {
+    path: 'agw.redis_url',
+    env: ['AGW_REDIS_URL'],
+    schema: z.url({ protocol: /^rediss?$/ }).nullable(),
+    fallback: null,
+    secret: true,
+    description:
+      'Redis 7 URL (redis://[user:password@]host:port[/db], rediss:// for TLS). Set: several gateways share one pool through it (accounts, cooldowns, quota, refresh leases); unset: the data directory is the store. Restart to apply.',
+  },
+  instanceId: {
+    path: 'agw.instance_id',
+    env: ['AGW_INSTANCE_ID'],
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, . _ : - (at most 64)')
+      .nullable(),
+    fallback: null,
+    description:
+      'Name of this gateway among several on one Redis (metrics label `instance`, admin API, logs). Unset: `<hostname>-<pid>`.',
+  },
   requestLogMaxAgeDays: {
     path: 'agw.request_log_max_age_days',
     env: [],

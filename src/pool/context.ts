@@ -1,6 +1,15 @@
 /** The injected collaborators every part of the pool shares. `settings` is swapped whole on hot reload. */
 import type { Logger } from '../telemetry/log-port.ts';
-import type { Clock, PoolEvent, PoolStorage, ProjectResolver, RandomSource, TokenClient } from './ports.ts';
+import type {
+  Clock,
+  PoolEvent,
+  PoolStorage,
+  ProjectResolver,
+  RandomSource,
+  RefreshLease,
+  SharedPoolState,
+  TokenClient,
+} from './ports.ts';
 import type { PoolSettings } from './settings.ts';
 
 export interface PoolContext {
@@ -11,6 +20,9 @@ export interface PoolContext {
   readonly storage: PoolStorage;
   readonly tokenClient: TokenClient;
   readonly projectResolver: ProjectResolver;
+  /** Where cooldowns and poison verdicts go for the other gateways of a shared pool (nowhere when alone). */
+  readonly shared: SharedPoolState;
+  readonly refreshLease: RefreshLease;
   emit(event: PoolEvent): void;
 }
 

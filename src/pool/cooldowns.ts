@@ -6,6 +6,26 @@
 import type { Cooldown, PoolEntry } from './account-entry.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
 
+/** Hands a cooldown this gateway started to the other gateways of a shared pool. */
+export function shareCooldown(
+  context: PoolContext,
+  accountId: string,
+  modelKey: string | undefined,
+  cooldown: Cooldown,
+): void {
+  context.shared.publish({
+    kind: 'cooldown',
+    cooldown: {
+      accountId,
+      ...(modelKey === undefined ? {} : { model: modelKey }),
+      untilMs: cooldown.untilMs,
+      reason: cooldown.reason,
+      ...(cooldown.message === undefined ? {} : { message: cooldown.message }),
+      ...(cooldown.url === undefined ? {} : { url: cooldown.url }),
+    },
+  });
+}
+
 function describeWait(untilMs: number, nowMs: number): string {
   return `${Math.max(0, Math.ceil((untilMs - nowMs) / 1_000))}s`;
 }
@@ -16,6 +36,7 @@ export function setAccountBlock(context: PoolContext, entry: PoolEntry, cooldown
   // A longer block already in place stays; the shorter one would change nothing.
   if (current !== undefined && current.untilMs >= cooldown.untilMs) return;
   entry.accountBlock = cooldown;
+  shareCooldown(context, entry.id, undefined, cooldown);
   const nowMs = context.clock.now();
   context.logger.warn(
     { accountId: entry.id, reason: cooldown.reason, until: new Date(cooldown.untilMs).toISOString() },
@@ -33,6 +54,7 @@ export function setModelCooldown(
 ): Cooldown | undefined {
   const previous = entry.modelCooldowns.get(modelKey);
   entry.modelCooldowns.set(modelKey, cooldown);
+  shareCooldown(context, entry.id, modelKey, cooldown);
   const nowMs = context.clock.now();
   context.logger.warn(
     { accountId: entry.id, model: modelKey, reason: cooldown.reason, until: new Date(cooldown.untilMs).toISOString() },
@@ -59,6 +81,8 @@ export function undoModelCooldown(
   if (entry.modelCooldowns.get(modelKey) !== cooldown) return;
   if (previous === undefined) entry.modelCooldowns.delete(modelKey);
   else entry.modelCooldowns.set(modelKey, previous);
+  context.shared.publish({ kind: 'cooldown-cleared', accountId: entry.id, model: modelKey, untilMs: cooldown.untilMs });
+  if (previous !== undefined) shareCooldown(context, entry.id, modelKey, previous);
   context.emit({ type: 'cooldown-end', accountId: entry.id, model: modelKey });
 }
 

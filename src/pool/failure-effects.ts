@@ -8,7 +8,7 @@ import { bumpFailure, type Cooldown, type PoolEntry } from './account-entry.ts';
 import { backoffMs, stepMs } from './backoff.ts';
 import type { FailureVerdict, RateLimitReason } from './classify-failure.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
-import { setAccountBlock, setModelCooldown } from './cooldowns.ts';
+import { setAccountBlock, setModelCooldown, shareCooldown } from './cooldowns.ts';
 import type { Roster } from './roster.ts';
 
 /** The error a client receives for this failure (never names an account). */
@@ -141,6 +141,7 @@ export function blockForValidation(
     message: reason,
     ...(verdict.url === undefined ? {} : { url: verdict.url }),
   };
+  shareCooldown(context, entry.id, undefined, entry.accountBlock);
   context.logger.warn(
     {
       accountId: entry.id,

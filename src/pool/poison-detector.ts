@@ -76,6 +76,28 @@ export class PoisonDetector {
     return record.caused.splice(0);
   }
 
+  /** A verdict another gateway of the shared pool reached: the request fails alone here too until `untilMs`. */
+  markPoisoned(fingerprint: string, untilMs: number, nowMs: number): void {
+    if (untilMs <= nowMs) return;
+    const record = this.records.get(fingerprint);
+    if (record !== undefined) {
+      record.poisonedUntilMs = Math.max(record.poisonedUntilMs, untilMs);
+      return;
+    }
+    this.records.set(fingerprint, {
+      accounts: [],
+      caused: [],
+      firstAtMs: nowMs,
+      lastAtMs: nowMs,
+      poisonedUntilMs: untilMs,
+    });
+    while (this.records.size > maxRecords) {
+      const oldest = this.records.keys().next();
+      if (oldest.done === true) break;
+      this.records.delete(oldest.value);
+    }
+  }
+
   private evict(nowMs: number, windowMs: number): void {
     for (let index = 0; index < 4; index += 1) {
       const oldest = this.records.entries().next();

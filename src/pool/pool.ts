@@ -9,11 +9,22 @@ import { type PoolContext, settleBackgroundWrites } from './context.ts';
 import { loadAccounts } from './load-accounts.ts';
 import { normalizeModelKey } from './model-key.ts';
 import { PoisonDetector } from './poison-detector.ts';
-import type { Clock, PoolEventListener, PoolStorage, ProjectResolver, RandomSource, TokenClient } from './ports.ts';
+import type {
+  Clock,
+  PoolEventListener,
+  PoolStorage,
+  ProjectResolver,
+  RandomSource,
+  RefreshLease,
+  SharedPoolState,
+  TokenClient,
+} from './ports.ts';
 import { Roster } from './roster.ts';
 import { executeWithRotation } from './rotation-loop.ts';
 import { Selector } from './selector.ts';
 import { defaultPoolSettings, type PoolSettings } from './settings.ts';
+import { SharedChanges } from './shared-changes.ts';
+import { localPoolState, localRefreshLease } from './shared-state.ts';
 import { type AccountStatus, poolStatus } from './status.ts';
 import { freshAccessToken } from './token-lifecycle.ts';
 
@@ -28,6 +39,10 @@ export interface PoolOptions {
   readonly random?: RandomSource;
   /** Diagnostics for metrics; must not throw. */
   readonly onEvent?: PoolEventListener;
+  /** Cooldowns and poison verdicts shared with other gateways; default: this pool alone. */
+  readonly sharedState?: SharedPoolState;
+  /** Refresh single-flight across gateways; default: this pool alone. */
+  readonly refreshLease?: RefreshLease;
 }
 
 export interface AccountPool {
@@ -48,6 +63,8 @@ export interface AccountPool {
   accessTokenFor(accountId: string, options?: { force?: boolean; staleToken?: string }): Promise<string | undefined>;
   /** Waits for the durable writes the pool started in the background (shutdown). */
   settle(): Promise<void>;
+  /** Stops listening to the other gateways of a shared pool. */
+  close(): void;
   readonly settings: PoolSettings;
   /** Live (loaded, not disabled) accounts. */
   readonly size: number;
@@ -66,16 +83,21 @@ export function createAccountPool(options: PoolOptions): AccountPool {
     storage: options.storage,
     tokenClient: options.tokenClient,
     projectResolver: options.projectResolver,
+    shared: options.sharedState ?? localPoolState,
+    refreshLease: options.refreshLease ?? localRefreshLease,
     emit: listener === undefined ? () => undefined : (event) => listener(event),
   };
   const roster = new Roster();
   const selector = new Selector(context, roster);
   const poison = new PoisonDetector();
   const parts = { context, roster, selector, poison };
+  const sharedChanges = new SharedChanges(context, roster, poison);
+  const unsubscribe = context.shared.subscribe((change) => sharedChanges.apply(change));
 
   return {
     load(accounts) {
       loadAccounts(context, roster, accounts);
+      sharedChanges.applyRemembered();
     },
     execute(request, attempt) {
       return executeWithRotation(parts, request, attempt);
@@ -100,6 +122,7 @@ export function createAccountPool(options: PoolOptions): AccountPool {
       roster.changed();
     },
     settle: settleBackgroundWrites,
+    close: unsubscribe,
     async accessTokenFor(accountId, options = {}) {
       const entry = roster.byId.get(accountId);
       if (entry === undefined) return undefined;

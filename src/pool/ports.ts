@@ -122,3 +122,64 @@ export type PoolEvent =
   | { readonly type: 'all-limited'; readonly model: string; readonly retryAfterSeconds: number };
 
 export type PoolEventListener = (event: PoolEvent) => void;
+
+/**
+ * A cooldown as every gateway sharing the pool sees it: which account (and model), until when, and why.
+ * `untilMs` is absolute (epoch ms), so a 3 h reset learned by one instance ends at the same moment everywhere.
+ */
+export interface SharedCooldown {
+  readonly accountId: string;
+  /** Normalised model key; absent for an account-wide block. */
+  readonly model?: string;
+  readonly untilMs: number;
+  readonly reason: CooldownReason;
+  readonly message?: string;
+  readonly url?: string;
+}
+
+/** One change of the pool state that other gateways on the same pool must honour. */
+export type SharedStateChange =
+  | { readonly kind: 'cooldown'; readonly cooldown: SharedCooldown }
+  /** A cooldown undone (poisoned request): cleared where it is still the one with this `untilMs`. */
+  | { readonly kind: 'cooldown-cleared'; readonly accountId: string; readonly model?: string; readonly untilMs: number }
+  | { readonly kind: 'poisoned'; readonly fingerprint: string; readonly untilMs: number };
+
+/**
+ * The pool state shared between gateways (cooldowns, poison verdicts). The pool keeps its own copy — the hot path
+ * reads only memory — and hands every change it makes to `publish`, which must return at once (the shared copy is
+ * written in the background). Changes made by other gateways arrive through `subscribe`. A single gateway uses
+ * `localPoolState` (src/pool/shared-state.ts): nothing to share.
+ */
+export interface SharedPoolState {
+  publish(change: SharedStateChange): void;
+  /** Delivers other gateways' changes (and, at once, the state in force); returns the unsubscribe function. */
+  subscribe(listener: (change: SharedStateChange) => void): () => void;
+}
+
+/** Credentials another gateway stored after refreshing. */
+export interface StoredToken {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** Epoch ms. */
+  readonly expiresAtMs: number;
+  /** The account is disabled now (another gateway met invalid_grant). */
+  readonly disabled: boolean;
+}
+
+/**
+ * Refresh single-flight across gateways: one lease per account, so one gateway refreshes and the others wait for
+ * the token it stores. A single gateway uses `localRefreshLease` (always granted, nothing to wait for).
+ */
+export interface RefreshLease {
+  /** True when this gateway may refresh `accountId` now (it holds the lease, or the lease cannot be checked). */
+  acquire(accountId: string): Promise<boolean>;
+  release(accountId: string): Promise<void>;
+  /** The credentials stored for `accountId` now (undefined when there is no shared store or no such account). */
+  stored(accountId: string): Promise<StoredToken | undefined>;
+  /**
+   * Waits, at most about one lease lifetime, for the next stored change of `accountId` (another gateway's
+   * refresh landed, or it disabled the account), or returns at once when the stored access token already differs
+   * from `staleAccessToken`. Resolves with the stored credentials then; undefined when none could be read.
+   */
+  awaitStored(accountId: string, staleAccessToken: string): Promise<StoredToken | undefined>;
+}

@@ -125,6 +125,7 @@ export async function executeWithRotation<T>(
       caused,
     );
     if (undo === undefined) return;
+    context.shared.publish({ kind: 'poisoned', fingerprint, untilMs: atMs + settings.poisonWindowMs });
     for (const item of undo) undoModelCooldown(context, item.entry, item.modelKey, item.cooldown, item.previous);
     roster.availabilityVersion += 1;
     context.logger.warn({ model: modelKey }, 'Poisoned request isolated: rejected by several accounts in a row');

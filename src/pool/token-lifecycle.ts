@@ -14,6 +14,7 @@ import { backoffMs } from './backoff.ts';
 import { type PoolContext, persistInBackground } from './context.ts';
 import { setAccountBlock } from './cooldowns.ts';
 import { coolForProxy } from './failure-effects.ts';
+import type { StoredToken } from './ports.ts';
 import type { Roster } from './roster.ts';
 
 /** What a client sees when the only accounts that could serve it had revoked refresh tokens (no email). */
@@ -65,10 +66,86 @@ function coolAfterRefreshFailure(context: PoolContext, entry: PoolEntry, errorTe
   setAccountBlock(context, entry, { untilMs: nowMs + waitMs, reason: 'REFRESH_FAILED', message: errorText });
 }
 
+/**
+ * In a shared pool, one gateway refreshes an account while the others wait for the token it stores. Returns
+ * `refresh` when this gateway should call Google (it holds the lease, or waiting got nowhere), `done` when the
+ * entry was updated from another gateway's refresh or left the pool meanwhile.
+ */
+async function leaseOrAdopt(
+  context: PoolContext,
+  roster: Roster,
+  entry: PoolEntry,
+  generation: number,
+): Promise<'refresh' | 'leased' | 'done'> {
+  const lease = context.refreshLease;
+  /** Takes another gateway's stored token when it is newer than ours and fresh; true when it did. */
+  const adopt = (stored: StoredToken | undefined): boolean => {
+    if (stored === undefined) return false;
+    if (stored.disabled) {
+      // Another gateway met invalid_grant and disabled the account: out of rotation here too, at once.
+      roster.remove(entry, { id: entry.id, email: entry.email, state: 'disabled', atMs: context.clock.now() });
+      throw new GatewayError('AGW_REFRESH_REVOKED', revokedClientMessage);
+    }
+    const marginMs = context.settings.refreshMarginSeconds * 1_000;
+    if (stored.accessToken === entry.accessToken || stored.expiresAtMs - marginMs <= context.clock.now()) return false;
+    entry.superseded = { refreshToken: entry.refreshToken, accessToken: entry.accessToken };
+    entry.accessToken = stored.accessToken;
+    entry.refreshToken = stored.refreshToken;
+    entry.expiresAtMs = stored.expiresAtMs;
+    entry.failures.delete('refresh');
+    if (entry.accountBlock?.reason === 'REFRESH_FAILED') entry.accountBlock = undefined;
+    context.logger.debug({ accountId: entry.id }, `Took the access token of ${entry.email} from another gateway`);
+    return true;
+  };
+  for (let round = 0; round < 3; round += 1) {
+    if (await lease.acquire(entry.id)) {
+      // The lease may be free because another gateway has just finished: its token may already be stored.
+      if (entry.generation !== generation || entry.removed) {
+        await lease.release(entry.id).catch(() => undefined);
+        return 'done';
+      }
+      let adopted = true;
+      try {
+        adopted = adopt(await lease.stored(entry.id));
+      } finally {
+        // Taken over (or found disabled, which throws): nothing to refresh, so the lease goes back at once.
+        if (adopted) await lease.release(entry.id).catch(() => undefined);
+      }
+      return adopted ? 'done' : 'leased';
+    }
+    const stored = await lease.awaitStored(entry.id, entry.accessToken);
+    if (entry.generation !== generation || entry.removed) return 'done';
+    if (adopt(stored)) return 'done';
+  }
+  return 'refresh';
+}
+
 async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry): Promise<void> {
   // The previous token write of this account lands first, so the file never goes back to an older token.
   await entry.tokenWrite;
   const generation = entry.generation;
+  const decision = await leaseOrAdopt(context, roster, entry, generation);
+  if (decision === 'done') return;
+  const release = (): void => {
+    if (decision === 'leased') void context.refreshLease.release(entry.id).catch(() => undefined);
+  };
+  let written: Promise<void> | undefined;
+  try {
+    written = (await refreshWithGoogle(context, roster, entry, generation))?.written;
+  } finally {
+    // Held until the new token is stored, so a gateway that takes the lease next finds it and refreshes nothing.
+    if (written === undefined) release();
+    else void written.finally(release);
+  }
+}
+
+/** The refresh call itself and what follows from its answer; resolves with the pending token write, if any. */
+async function refreshWithGoogle(
+  context: PoolContext,
+  roster: Roster,
+  entry: PoolEntry,
+  generation: number,
+): Promise<{ written: Promise<void> } | undefined> {
   const refreshToken = entry.refreshToken;
   const replaced = (): boolean => entry.generation !== generation;
   const stale = (): boolean => replaced() || entry.removed;
@@ -85,7 +162,7 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
     if (stale()) {
       // The failure concerns credentials that were replaced meanwhile; it says nothing about the new ones.
       context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
-      return;
+      return undefined;
     }
     const error = toGatewayError(thrown);
     const errorText = scrubText(error.message);
@@ -110,7 +187,7 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
   if (replaced()) {
     // The user stored other credentials meanwhile: these results are about tokens nobody uses any more.
     context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
-    return;
+    return undefined;
   }
   const nowMs = context.clock.now();
   const expiresAtMs = nowMs + result.expiresInSeconds * 1_000;
@@ -137,10 +214,11 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
   }
   // The account file is not needed to use the token (the memory is the pool's truth, the journal covers a
   // crash), so the requests waiting for this refresh do not wait for the store's lock and atomic write.
-  entry.tokenWrite = persistInBackground(context, 'persistToken', () => context.storage.persistToken(entry.id, patch));
+  const written = persistInBackground(context, 'persistToken', () => context.storage.persistToken(entry.id, patch));
+  entry.tokenWrite = written;
   if (stale()) {
     context.emit({ type: 'refresh', accountId: entry.id, outcome: 'stale' });
-    return;
+    return { written };
   }
   entry.superseded = { refreshToken: entry.refreshToken, accessToken: entry.accessToken };
   entry.accessToken = result.accessToken;
@@ -150,6 +228,7 @@ async function runRefresh(context: PoolContext, roster: Roster, entry: PoolEntry
   if (entry.accountBlock?.reason === 'REFRESH_FAILED') entry.accountBlock = undefined;
   context.emit({ type: 'refresh', accountId: entry.id, outcome: 'ok' });
   context.logger.debug({ accountId: entry.id }, `Refreshed the access token of ${entry.email}`);
+  return { written };
 }
 
 function needsRefresh(context: PoolContext, entry: PoolEntry, options: FreshTokenOptions): boolean {

@@ -6,7 +6,7 @@ import { quotaProtectionFrom } from '../accounts/quota-protection.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { GoogleClients } from '../google/clients.ts';
 import { normalizeModelKey } from '../pool/model-key.ts';
-import type { Clock, PoolStorage, ProjectResolver, TokenClient } from '../pool/ports.ts';
+import type { Clock, PoolStorage, ProjectResolver, TokenClient, TokenPatch } from '../pool/ports.ts';
 import { defaultPoolSettings, type PoolSettings } from '../pool/settings.ts';
 import type { AccountStore } from '../store/account-store.ts';
 import { journalRotation } from '../store/token-journal.ts';
@@ -73,12 +73,39 @@ export function projectResolverFrom(google: GoogleClients): ProjectResolver {
  * `onCredentialsReplaced` runs when a disable was skipped because the file already holds a newer refresh token
  * (another process rotated or re-added it): the pool dropped the account and must read it back.
  */
+/** Milliseconds a request waits for a shared-store write it needs before it goes on (the write itself goes on). */
+const sharedWriteWaitMs = 2_000;
+
+/** Waits for `write` at most `ms`; a write still pending then carries on in the background (queued for Redis). */
+async function waitAtMost(write: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(resolve, ms, 'late');
+  });
+  try {
+    const outcome = await Promise.race([write.then(() => 'done' as const), late]);
+    // Its failure, if it comes, is the store's to log: the journal already holds a rotated token.
+    if (outcome === 'late') void write.catch(() => undefined);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function poolStorageFrom(
   store: AccountStore,
   now: () => number,
   onCredentialsReplaced: () => void = () => undefined,
+  options: { shared?: boolean } = {},
 ): PoolStorage {
   const nowSeconds = (): number => Math.floor(now() / 1000);
+  const shared = options.shared === true;
+  const tokenFields = (patch: TokenPatch) => ({
+    access_token: patch.accessToken,
+    expires_in: patch.expiresInSeconds,
+    expiry_timestamp: patch.expiryTimestamp,
+    ...(patch.refreshToken === undefined ? {} : { refresh_token: patch.refreshToken }),
+    ...(patch.idToken === undefined ? {} : { id_token: patch.idToken }),
+  });
   return {
     recordRotation: async (id, patch) => {
       if (patch.refreshToken === undefined || patch.refreshToken === patch.basedOnRefreshToken) return;
@@ -91,27 +118,27 @@ export function poolStorageFrom(
         expiresInSeconds: patch.expiresInSeconds,
         expiryTimestamp: patch.expiryTimestamp,
       });
+      if (shared) {
+        // Several gateways: the other ones refresh from Redis, so the new token is there before anyone uses it.
+        // While Redis is down the request goes on after a short wait: the write stays queued, the journal holds it.
+        await waitAtMost(
+          store.persistToken(id, tokenFields(patch), { ifRefreshToken: patch.basedOnRefreshToken }),
+          sharedWriteWaitMs,
+        );
+      }
     },
     persistToken: async (id, patch) => {
-      await store.persistToken(
-        id,
-        {
-          access_token: patch.accessToken,
-          expires_in: patch.expiresInSeconds,
-          expiry_timestamp: patch.expiryTimestamp,
-          ...(patch.refreshToken === undefined ? {} : { refresh_token: patch.refreshToken }),
-          ...(patch.idToken === undefined ? {} : { id_token: patch.idToken }),
-        },
-        { ifRefreshToken: patch.basedOnRefreshToken },
-      );
+      await store.persistToken(id, tokenFields(patch), { ifRefreshToken: patch.basedOnRefreshToken });
     },
     disable: async (id, reason, basedOnRefreshToken) => {
-      const account = await store.disable(
-        id,
-        reason,
-        basedOnRefreshToken === undefined ? undefined : { ifRefreshToken: basedOnRefreshToken },
-      );
-      if (!account.disabled) onCredentialsReplaced();
+      const disabling = store
+        .disable(id, reason, basedOnRefreshToken === undefined ? undefined : { ifRefreshToken: basedOnRefreshToken })
+        .then((account) => {
+          if (!account.disabled) onCredentialsReplaced();
+        });
+      // The request that met invalid_grant goes on to the next account; with Redis down it does not wait for it.
+      if (shared) await waitAtMost(disabling, sharedWriteWaitMs);
+      else await disabling;
     },
     setValidationBlock: async (id, untilUnix, reason, url) => {
       await store.update(id, (account) => {

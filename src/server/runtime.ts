@@ -14,7 +14,10 @@ import { GatewayError } from '../errors/catalogue.ts';
 import { createAccountPool } from '../pool/pool.ts';
 import type { Clock, PoolEvent } from '../pool/ports.ts';
 import { createSignatureStore } from '../protocols/anthropic/signature-store.ts';
-import { openAccountStore } from '../store/account-store.ts';
+import { openConfiguredStore } from '../store/open-store.ts';
+import { describeRedisUrl } from '../store/redis/connection.ts';
+import { redisRefreshLease } from '../store/redis/refresh-lease.ts';
+import { redisPoolState } from '../store/redis/shared-pool-state.ts';
 import { replayTokenJournal } from '../store/token-journal.ts';
 import { createEventBus } from '../telemetry/event-bus.ts';
 import type { Logger } from '../telemetry/log-port.ts';
@@ -91,11 +94,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.overrides ? { overrides: options.overrides } : {}),
     ...(options.environment ? { environment: options.environment } : {}),
   });
-  const store = openAccountStore(initial.dataDir, { logger });
+  // The data directory, or Redis when several gateways share the pool (agw.redis_url).
+  const opened = openConfiguredStore(
+    { dataDir: initial.dataDir, redisUrl: initial.shared.redisUrl },
+    { mode: 'server', logger },
+  );
+  const { store } = opened;
+  const sharing =
+    opened.redis === undefined
+      ? {}
+      : {
+          sharedState: redisPoolState(opened.redis.connection, { logger }),
+          refreshLease: redisRefreshLease(opened.redis.connection, opened.redis.store),
+        };
+  if (opened.redis !== undefined) {
+    const where = describeRedisUrl(initial.shared.redisUrl ?? '');
+    logger.info({ redis: where, instance: initial.shared.instanceId }, `Sharing the pool through Redis at ${where}`);
+  }
   // Every outbound agent is created here and closed in close(), nowhere else.
   const outbound = createOutboundClients(initial, () => liveConfig.current());
   const { google, upstream } = outbound;
-  const metrics = createMetrics();
+  const metrics = createMetrics(initial.shared.labelMetrics ? { instanceId: initial.shared.instanceId } : {});
   const events = createEventBus<AdminEvent>({ maxListeners: 256 });
   const now = (): number => Date.now();
   const pool = createAccountPool({
@@ -103,9 +122,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     tokenClient: tokenClientFrom(google),
     projectResolver: projectResolverFrom(google),
     // A skipped disable means another process holds newer credentials: read them back (reloadPool is hoisted).
-    storage: poolStorageFrom(store, now, () => void reloadPool().catch(() => undefined)),
+    storage: poolStorageFrom(store, now, () => void reloadPool().catch(() => undefined), {
+      shared: opened.redis !== undefined,
+    }),
     settings: poolSettingsFrom(initial),
     logger,
+    ...sharing,
     onEvent: (event) => {
       metricsListener(metrics)(event);
       if (event.type === 'account-state') events.publish({ type: 'account', accountId: event.accountId });
@@ -215,6 +237,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     mayPayWithCredits: (accountId) => liveConfig.current().models.useCredits && creditAccounts.has(accountId),
     now,
     version: packageVersion,
+    instanceId: initial.shared.instanceId,
+    ...(opened.redis === undefined ? {} : { sharedStore: () => opened.redis!.connection.health() }),
   };
   const quotaRefresher = createQuotaRefresher({
     store,
@@ -268,6 +292,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     requestLog.close();
     stopWatching();
     liveConfig.close();
+    pool.close();
+    await opened.close();
     throw new GatewayError('AGW_CONFIG_INVALID', exposure.message ?? 'refusing to serve beyond loopback');
   }
   if (exposure.message !== undefined) logger.warn(exposure.message);
@@ -296,6 +322,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await outbound.close();
       userKeys?.close();
       requestLog.close();
+      pool.close();
+      await opened.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import type { AccountPool } from '../pool/pool.ts';
 import type { SignatureStore } from '../protocols/anthropic/signature-store.ts';
 import type { UpstreamCaller } from '../relay/ports.ts';
 import type { AccountStore } from '../store/account-store.ts';
+import type { SharedStoreHealth } from '../store/redis/connection.ts';
 import type { EventBus } from '../telemetry/event-bus.ts';
 import type { Logger } from '../telemetry/log-port.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
@@ -50,4 +51,8 @@ export interface GatewayServices {
   reloadPool(): Promise<void>;
   now(): number;
   version: string;
+  /** This gateway's name among several on one pool (agw.instance_id). */
+  instanceId?: string;
+  /** The shared store's state when several gateways share the pool through Redis; absent with a data directory. */
+  sharedStore?(): SharedStoreHealth;
 }

@@ -16,6 +16,14 @@ import { type Logger, silentLogger } from '../telemetry/log-port.ts';
 import { compareByLastUsedThenEmail, listAccountFileIds, readAccountFile } from './account-files.ts';
 import { emptyIndex, loadIndexRepairing, type RepairContext, readIndexFile, syncSummary } from './account-index.ts';
 import {
+  type AccountMutation,
+  type CredentialGuard,
+  disableMutation,
+  persistTokenMutation,
+  proxyDisableMutation,
+  proxyEnableMutation,
+} from './account-mutations.ts';
+import {
   type Account,
   type AccountIndex,
   accountSchema,
@@ -25,7 +33,6 @@ import {
 import { ensurePrivateDirectory, tempFilePattern, withDataDirLock, writeJsonAtomic } from './atomic-file.ts';
 import { accountPath, accountsDirectory, indexPath, isSafeAccountId } from './data-dir.ts';
 import { watchDataDirectory } from './data-dir-watcher.ts';
-import { disabledReasonMaxBytes, truncateUtf8 } from './truncate.ts';
 
 export interface AccountStoreOptions {
   logger?: Logger;
@@ -49,22 +56,14 @@ export interface UpsertInput {
   token: TokenInput;
 }
 
-export type UpsertOutcome = 'added' | 'updated' | 're-enabled';
+export type { AccountMutation, CredentialGuard } from './account-mutations.ts';
 
-/** Guards a write against credentials that changed since the caller read them (e.g. the user re-added the account). */
-export interface CredentialGuard {
-  /** Apply only if the stored refresh_token still equals this one; otherwise the account is returned unchanged. */
-  ifRefreshToken?: string;
-}
+export type UpsertOutcome = 'added' | 'updated' | 're-enabled';
 
 export interface AccountChange {
   /** Ids whose files changed, or 'all' when the index changed (order, additions, removals). */
   accountIds: string[] | 'all';
 }
-
-/** Changes a draft in place (returning nothing) or returns a replacement. */
-// biome-ignore lint/suspicious/noConfusingVoidType: lets callers pass `(account) => { account.x = 1; }` as well.
-export type AccountMutation = (account: Account) => Account | undefined | void;
 
 export interface AccountStore {
   readonly dataDir: string;
@@ -77,6 +76,11 @@ export interface AccountStore {
   proxyEnable(id: string): Promise<Account>;
   persistToken(id: string, tokenPatch: Partial<TokenData>, guard?: CredentialGuard): Promise<Account>;
   remove(id: string): Promise<void>;
+  /**
+   * Stores a whole account as it is (moving accounts between a data directory and Redis): under the id of the
+   * stored account with the same email if there is one, else under its own id. No Google call, no merge.
+   */
+  importAccount(account: Account): Promise<'added' | 'replaced'>;
   reorder(ids: readonly string[]): Promise<void>;
   watch(listener: (change: AccountChange) => void, options?: { debounceMs?: number }): () => void;
 }
@@ -256,49 +260,19 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
     },
 
     async disable(id, reason, guard) {
-      return locked(() =>
-        updateLocked(id, (account) => {
-          if (!guardHolds(account, guard)) return;
-          account.disabled = true;
-          account.disabled_at = nowSeconds();
-          account.disabled_reason = truncateUtf8(reason, disabledReasonMaxBytes);
-        }),
-      );
+      return locked(() => updateLocked(id, disableMutation(reason, guard, nowSeconds())));
     },
 
     async proxyDisable(id, reason) {
-      return locked(() =>
-        updateLocked(id, (account) => {
-          account.proxy_disabled = true;
-          account.proxy_disabled_at = nowSeconds();
-          if (reason === undefined || reason === '') delete account.proxy_disabled_reason;
-          else account.proxy_disabled_reason = truncateUtf8(reason, disabledReasonMaxBytes);
-        }),
-      );
+      return locked(() => updateLocked(id, proxyDisableMutation(reason, nowSeconds())));
     },
 
     async proxyEnable(id) {
-      return locked(() =>
-        updateLocked(id, (account) => {
-          account.proxy_disabled = false;
-          delete account.proxy_disabled_reason;
-          delete account.proxy_disabled_at;
-        }),
-      );
+      return locked(() => updateLocked(id, proxyEnableMutation));
     },
 
     async persistToken(id, tokenPatch, guard) {
-      return locked(() =>
-        updateLocked(id, (account) => {
-          if (!guardHolds(account, guard)) return;
-          for (const [key, value] of Object.entries(tokenPatch)) {
-            if (value === undefined) continue;
-            // A refresh response without a refresh_token means "keep the one you have", never "forget it".
-            if (key === 'refresh_token' && (typeof value !== 'string' || value === '')) continue;
-            (account.token as Record<string, unknown>)[key] = value;
-          }
-        }),
-      );
+      return locked(() => updateLocked(id, persistTokenMutation(tokenPatch, guard)));
     },
 
     async remove(id) {
@@ -314,6 +288,18 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
         if (index.current_account_id === id) index.current_account_id = index.accounts[0]?.id ?? null;
         await writeJsonAtomic(indexPath(dataDir), index);
         logger.info({ accountId: id }, `Removed account ${id}`);
+      });
+    },
+
+    async importAccount(account) {
+      return locked(async () => {
+        const index = await loadIndexRepairing(repairContext);
+        const existingId = await findIdByEmail(index, account.email);
+        const stored = accountSchema.parse({ ...account, id: existingId ?? account.id });
+        if (!isSafeAccountId(stored.id))
+          throw new GatewayError('AGW_INVALID_REQUEST', `unusable account id ${stored.id}`);
+        await writeAccountAndIndex(stored, index);
+        return existingId === undefined ? ('added' as const) : ('replaced' as const);
       });
     },
 
@@ -425,15 +411,11 @@ export function mergeUpsert(
   return { account: accountSchema.parse(account), reEnabled };
 }
 
-function nonEmpty(value: string | null | undefined): string | undefined {
+export function nonEmpty(value: string | null | undefined): string | undefined {
   return value === undefined || value === null || value.trim() === '' ? undefined : value;
 }
 
-function guardHolds(account: Account, guard: CredentialGuard | undefined): boolean {
-  return guard?.ifRefreshToken === undefined || account.token.refresh_token === guard.ifRefreshToken;
-}
-
-function notFound(idOrEmail: string): GatewayError {
+export function notFound(idOrEmail: string): GatewayError {
   return new GatewayError('AGW_ACCOUNT_NOT_FOUND', `no account has the id or email ${JSON.stringify(idOrEmail)}`);
 }
 

@@ -44,11 +44,24 @@ export interface Metrics {
   setCooldowns(cooldowns: readonly CooldownMetric[]): void;
   recordRefresh(outcome: RefreshOutcome): void;
   recordHeartbeat(): void;
+  /** The shared store's state (several gateways on one Redis), sampled when scraped. */
+  setSharedStore(state: SharedStoreMetric): void;
   /** The Prometheus text exposition for `/metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+export interface SharedStoreMetric {
+  connected: boolean;
+  pendingWrites: number;
+  reconnects: number;
+}
+
 export interface MetricsOptions {
+  /**
+   * This gateway's name among several on one pool: added as the `instance_id` label of every series, so the
+   * series of two gateways never merge (`instance` is left to Prometheus, which sets it to the scrape target).
+   */
+  instanceId?: string;
   /** Process metrics (CPU, memory, event loop lag, GC). Default true. */
   defaultMetrics?: boolean;
   /** Prefix for every metric name. Default `agw_`. */
@@ -90,6 +103,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // Standard names (process_*, nodejs_*) so ready-made Node.js dashboards work unchanged.
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  if (options.instanceId !== undefined) registry.setDefaultLabels({ instance_id: options.instanceId });
 
   const requests = new Counter({
     name: `${prefix}requests_total`,
@@ -153,6 +167,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const sharedUp = new Gauge({
+    name: `${prefix}shared_store_up`,
+    help: 'Whether the shared store (Redis) is reachable: 1 yes, 0 no (served from the last known state).',
+    registers,
+  });
+  const sharedPending = new Gauge({
+    name: `${prefix}shared_store_pending_writes`,
+    help: 'Writes to the shared store not acknowledged yet (they wait while Redis is down).',
+    registers,
+  });
+  const sharedReconnects = new Gauge({
+    name: `${prefix}shared_store_reconnects`,
+    help: 'Times the connection to the shared store came back since start.',
+    registers,
+  });
+
   const routeLabel = labelLimiter();
   const modelLabel = labelLimiter();
   const reasonLabel = labelLimiter();
@@ -189,6 +219,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordHeartbeat() {
       heartbeats.inc();
+    },
+    setSharedStore(state) {
+      sharedUp.set(state.connected ? 1 : 0);
+      sharedPending.set(state.pendingWrites);
+      sharedReconnects.set(state.reconnects);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

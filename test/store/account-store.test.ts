@@ -186,6 +186,25 @@ describe('account store', () => {
     assert.equal((await store.get(account.id)).token.refresh_token, 'r2');
   });
 
+  test('a rotation stored on the token an invalid_grant disabled re-enables the account (the race lost)', async () => {
+    const store = openAccountStore(await makeDataDir());
+    const { account } = await store.upsert({ email: 'a@x.com', token: token('a1', 'r1') });
+    // Two refreshes of r1 at once: one rotated it to r2, the other was answered invalid_grant and disabled first.
+    await store.disable(account.id, 'invalid_grant: Token has been expired or revoked.', { ifRefreshToken: 'r1' });
+    const rotated = await store.persistToken(
+      account.id,
+      { access_token: 'a2', refresh_token: 'r2' },
+      { ifRefreshToken: 'r1' },
+    );
+    assert.equal(rotated.disabled, false);
+    assert.equal(rotated.disabled_reason, undefined);
+    assert.equal(rotated.token.refresh_token, 'r2');
+    // An access-token-only write does not: the dead refresh token stays dead (a pitfall of the seed story).
+    await store.disable(account.id, 'invalid_grant: again', { ifRefreshToken: 'r2' });
+    const accessOnly = await store.persistToken(account.id, { access_token: 'a3' }, { ifRefreshToken: 'r2' });
+    assert.equal(accessOnly.disabled, true);
+  });
+
   test('update validates the result and refuses an id change; a no-op writes nothing', async () => {
     const dataDir = await makeDataDir();
     const store = openAccountStore(dataDir);

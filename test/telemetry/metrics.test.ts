@@ -130,3 +130,15 @@ describe('metrics', () => {
     assert.equal(sample(two.body, 'agw_sse_heartbeats_total'), 0);
   });
 });
+
+test('with a name, every series carries instance_id, and the shared store gauges report Redis', async () => {
+  const metrics = createMetrics({ defaultMetrics: false, instanceId: 'gw2' });
+  metrics.recordRefresh('success');
+  metrics.setSharedStore({ connected: false, pendingWrites: 3, reconnects: 1 });
+  const { body } = await metrics.render();
+  assert.match(body, /agw_token_refreshes_total\{outcome="success",instance_id="gw2"\} 1/);
+  assert.match(body, /agw_shared_store_up\{instance_id="gw2"\} 0/);
+  assert.match(body, /agw_shared_store_pending_writes\{instance_id="gw2"\} 3/);
+  const alone = await createMetrics({ defaultMetrics: false }).render();
+  assert.doesNotMatch(alone.body, /instance_id/);
+});

@@ -15,6 +15,7 @@ import { tokensFromText } from '../../google/import-tokens.ts';
 import { completeFromPastedRedirect, startLoopbackLogin } from '../../google/login-flow.ts';
 import type { Account } from '../../store/account-schema.ts';
 import { type AccountStore, openAccountStore } from '../../store/account-store.ts';
+import { openStoreForCommand } from '../../store/open-store.ts';
 import { maskSecret } from '../../telemetry/redaction.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -41,7 +42,7 @@ export function publicAccount(account: Account, config: GatewayConfig): Record<s
 
 async function context(globals: GlobalOptions): Promise<{ config: GatewayConfig; store: AccountStore }> {
   const config = await loadConfig(globals);
-  return { config, store: openAccountStore(config.dataDir) };
+  return { config, store: openStoreForCommand({ dataDir: config.dataDir, redisUrl: config.shared.redisUrl }) };
 }
 
 /** Runs `work` with Google clients and closes their agents afterwards, so the command exits at once. */
@@ -76,6 +77,31 @@ export async function tokensFromImportSource(path: string): Promise<string[]> {
     return accounts.map((account) => account.token.refresh_token);
   }
   return tokensFromText(await readFile(path, 'utf8'));
+}
+
+/** Copies every account of `from` into `to` unchanged (ids, tokens, flags, unknown fields); prints what it did. */
+async function copyAccounts(
+  from: AccountStore,
+  to: AccountStore,
+  config: GatewayConfig,
+  fromName: string,
+  toName = 'Redis',
+): Promise<void> {
+  if (config.shared.redisUrl === null) {
+    throw new GatewayError(
+      'AGW_INVALID_REQUEST',
+      'agw.redis_url (AGW_REDIS_URL) is not set: there is no shared store to move accounts to or from',
+    );
+  }
+  const { accounts, problems } = await from.list();
+  for (const problem of problems) printLine(`skipped ${problem.file}: ${problem.message}`);
+  const counts = { added: 0, replaced: 0 };
+  for (const account of accounts) {
+    const outcome = await to.importAccount(account);
+    counts[outcome] += 1;
+    printLine(`${account.email}: ${outcome}`);
+  }
+  printLine(`done: ${counts.added} added, ${counts.replaced} replaced, from ${fromName} to ${toName}`);
 }
 
 /** The loopback sign-in, then the enrolment of the account it produced. */
@@ -210,9 +236,24 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .description(
       'import refresh tokens: a JSON array of tokens or {refresh_token} objects, a text file, or a reference data dir',
     )
-    .argument('<source>', 'a file or a data directory')
-    .action(async (source: string) => {
+    .argument('[source]', 'a file or a data directory')
+    .option(
+      '--from-data-dir [dir]',
+      'with agw.redis_url set: copy the accounts of a data directory (default: the configured one) into Redis as they are',
+    )
+    .action(async (source: string | undefined, options: { fromDataDir?: string | true }) => {
       const { config, store } = await context(globals());
+      if (options.fromDataDir !== undefined) {
+        const from = options.fromDataDir === true ? config.dataDir : options.fromDataDir;
+        await copyAccounts(openAccountStore(from), store, config, `the data directory ${from}`);
+        return;
+      }
+      if (source === undefined) {
+        throw new GatewayError(
+          'AGW_INVALID_REQUEST',
+          'name a file or data directory to import, or use --from-data-dir',
+        );
+      }
       const tokens = await tokensFromImportSource(source);
       if (tokens.length === 0) throw new GatewayError('AGW_INVALID_REQUEST', `no refresh tokens found in ${source}`);
       const counts = { added: 0, updated: 0, 're-enabled': 0, failed: 0 };
@@ -238,6 +279,22 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
           `${counts.failed} of ${tokens.length} accounts could not be imported (see the lines above)`,
         );
       }
+    });
+
+  accounts
+    .command('export')
+    .description('with agw.redis_url set: copy the accounts in Redis into a data directory, as they are')
+    .option('--to-data-dir <dir>', 'the data directory to write (default: the configured one)')
+    .action(async (options: { toDataDir?: string }) => {
+      const { config, store } = await context(globals());
+      if (config.shared.redisUrl === null) {
+        throw new GatewayError(
+          'AGW_INVALID_REQUEST',
+          'agw.redis_url is not set: the data directory already is the store',
+        );
+      }
+      const to = options.toDataDir ?? config.dataDir;
+      await copyAccounts(store, openAccountStore(to), config, 'Redis', `the data directory ${to}`);
     });
 
   accounts

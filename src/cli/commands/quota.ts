@@ -9,7 +9,7 @@ import { loadConfig } from '../../config/load.ts';
 import { createGoogleClients } from '../../google/clients.ts';
 import { createQuotaRefresher } from '../../server/quota-refresher.ts';
 import type { Account } from '../../store/account-schema.ts';
-import { openAccountStore } from '../../store/account-store.ts';
+import { openStoreForCommand } from '../../store/open-store.ts';
 import { silentLogger } from '../../telemetry/log-port.ts';
 import { printJson, printLine, printTable } from '../output.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -48,7 +48,7 @@ export function registerQuotaCommand(accounts: Command, globals: () => GlobalOpt
     .option('--json', 'print JSON')
     .action(async (options: { refresh?: boolean; json?: boolean }) => {
       const config = await loadConfig(globals());
-      const store = openAccountStore(config.dataDir);
+      const store = openStoreForCommand({ dataDir: config.dataDir, redisUrl: config.shared.redisUrl });
       if (options.refresh) {
         const google = createGoogleClients(config);
         const refresher = createQuotaRefresher({

@@ -356,6 +356,8 @@ export function registerAdminApi(
     return {
       rows: services.requestLog.query({ ...filter, limit: query.limit, offset: query.offset }),
       total: services.requestLog.count(filter),
+      // The request log is this gateway's own: with several gateways on one pool, each answers for itself.
+      instance: services.instanceId ?? null,
     };
   });
   app.get('/api/stats/usage', async (request) => {
@@ -371,6 +373,7 @@ export function registerAdminApi(
         groupBy: query.group_by,
         ...(query.since === undefined ? {} : { since: query.since }),
       }),
+      instance: services.instanceId ?? null,
     };
   });
 

@@ -3,7 +3,24 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../services.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, services: GatewayServices): void {
-  const health = async () => ({ status: 'ok', version: services.version });
+  const health = async () => {
+    const shared = services.sharedStore?.();
+    if (shared === undefined) return { status: 'ok', version: services.version };
+    return {
+      // Still serving (from the last known state) while Redis is down: degraded, not failed, so a load balancer
+      // keeps sending requests.
+      status: shared.connected ? 'ok' : 'degraded',
+      version: services.version,
+      instance: services.instanceId,
+      shared_store: {
+        backend: shared.backend,
+        connected: shared.connected,
+        pending_writes: shared.pendingWrites,
+        reconnects: shared.reconnects,
+        ...(shared.downSinceMs === undefined ? {} : { down_since: new Date(shared.downSinceMs).toISOString() }),
+      },
+    };
+  };
   app.get('/healthz', health);
   app.get('/health', health);
 
@@ -24,6 +41,8 @@ export function registerHealthRoutes(app: FastifyInstance, services: GatewayServ
     }
     services.metrics.setAccountStates(counts);
     services.metrics.setCooldowns(cooldowns);
+    const shared = services.sharedStore?.();
+    if (shared !== undefined) services.metrics.setSharedStore(shared);
     const rendered = await services.metrics.render();
     return reply.header('content-type', rendered.contentType).send(rendered.body);
   });
