@@ -176,3 +176,30 @@ test('agw accounts import --from-data-dir and agw accounts export move accounts 
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /agw\.redis_url/);
 });
+
+test('agw doctor with agw.redis_url counts the accounts Redis holds, and names a Redis that does not answer', async (t) => {
+  const redis = await redisForTest(t);
+  if (redis === undefined) return;
+  const dataDir = await tempDir();
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const { store } = await openShared(t, redis.url);
+  await store.upsert({ email: 'doctor@example.com', token: token('1//doctor') });
+  interface Check {
+    name: string;
+    ok: boolean;
+    detail: string;
+    fix?: string;
+  }
+  const doctor = async (url: string): Promise<Check[]> => {
+    const run = await runCli(['--data-dir', dataDir, 'doctor', '--json'], { env: { AGW_REDIS_URL: url } });
+    return JSON.parse(run.stdout) as Check[];
+  };
+  const healthy = new Map((await doctor(redis.url)).map((check) => [check.name, check]));
+  assert.equal(healthy.get('redis')?.ok, true, healthy.get('redis')?.detail);
+  // The data directory is empty: one account can only have come from Redis.
+  assert.match(healthy.get('accounts')?.detail ?? '', /^1 accounts, 1 active/);
+  const unreachable = new Map((await doctor('redis://127.0.0.1:1')).map((check) => [check.name, check]));
+  assert.equal(unreachable.get('redis')?.ok, false);
+  assert.match(unreachable.get('redis')?.fix ?? '', /agw\.redis_url/);
+  assert.equal(unreachable.get('accounts')?.ok, false, 'no accounts can be read without Redis');
+});

@@ -11,7 +11,8 @@ import { judgeAccount } from '../../accounts/judge-account.ts';
 import { noQuotaProtection, quotaProtectionFrom } from '../../accounts/quota-protection.ts';
 import { loadConfig, resolveDataDir } from '../../config/load.ts';
 import { toGatewayError } from '../../errors/catalogue.ts';
-import { openAccountStore } from '../../store/account-store.ts';
+import { openConfiguredStore } from '../../store/open-store.ts';
+import type { RedisConnection } from '../../store/redis/connection.ts';
 import { createOutboundProxies, type OutboundProxies } from '../../upstream/proxy/outbound-proxies.ts';
 import { proxyLabel } from '../../upstream/proxy/proxy-url.ts';
 import { printJson, printLine } from '../output.ts';
@@ -89,6 +90,21 @@ async function logsCheck(directory: string): Promise<DoctorCheck> {
   };
 }
 
+/** Whether the shared pool's Redis answers, and where it is (never with its password). */
+async function redisCheck(connection: RedisConnection): Promise<DoctorCheck> {
+  try {
+    const answer = await connection.commands.ping();
+    return { name: 'redis', ok: answer === 'PONG', detail: `${connection.where} answers (shared pool)` };
+  } catch (error) {
+    return {
+      name: 'redis',
+      ok: false,
+      detail: `${connection.where}: ${(error as Error).message}`,
+      fix: 'start Redis or correct agw.redis_url (AGW_REDIS_URL); the gateways keep serving from their last known state meanwhile',
+    };
+  }
+}
+
 export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split('.')[0]);
@@ -133,8 +149,12 @@ export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> 
     });
   }
 
+  // With a shared pool the accounts live in Redis: check it, and count the accounts the gateways really use.
+  const redisUrl = config?.shared.redisUrl ?? null;
+  const opened = openConfiguredStore({ dataDir, redisUrl }, { mode: 'cli' });
+  if (opened.redis !== undefined) checks.push(await redisCheck(opened.redis.connection));
   try {
-    const { accounts, problems } = await openAccountStore(dataDir).list();
+    const { accounts, problems } = await opened.store.list();
     const protection = config ? quotaProtectionFrom(config) : noQuotaProtection;
     const active = accounts.filter(
       (account) => judgeAccount(account, protection, Date.now()).state === 'active',
@@ -151,6 +171,8 @@ export async function runDoctor(globals: GlobalOptions): Promise<DoctorCheck[]> 
     });
   } catch (error) {
     checks.push({ name: 'accounts', ok: false, detail: toGatewayError(error).message });
+  } finally {
+    await opened.close();
   }
 
   if (config) {
