@@ -7,7 +7,7 @@ import { afterEach, describe, mock, test } from 'node:test';
 import { keepAlive } from '../../src/relay/keep-alive.ts';
 import type { StreamSink } from '../../src/relay/stream-sink.ts';
 
-function sinkCountingPings(): StreamSink & { pings: number; pinged(count: number): Promise<void> } {
+function sinkCountingPings(): StreamSink & { closed: boolean; pings: number; pinged(count: number): Promise<void> } {
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const sink = {
     opened: false,
