@@ -81,6 +81,12 @@ export async function readRssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM' = '
   return Number((kilobytes / 1024).toFixed(1));
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+export async function readCpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** A data directory holding the fake's seeded accounts, enrolled the way a user enrols them. */
 export async function enrolledDataDir(fake: FakeGoogleInfo, env: Record<string, string>): Promise<string> {
   const dataDir = await tempDir('agw-bench-');

@@ -7,6 +7,8 @@
  * streaming client below) run in this process. Each load scenario runs direct-to-fake and through agw in the same
  * run, alternating, three repetitions; the median and the spread (min–max) are reported. On a 2-core machine the
  * load generator, the fake and the gateway share the cores, which limits every figure (docs/performance.md).
+ * Because wall-clock figures move with whatever else runs on the machine, each agw run also reports the gateway
+ * process's own CPU time per request, and the 50 ms scenario measures latency with sub-millisecond resolution.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,10 +17,11 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { tempDir } from '../test/support/temp-dir.ts';
 import {
   fakeAccessToken,
+  readCpuSeconds,
   readRssMegabytes,
   repositoryRoot as root,
   startChild,
@@ -83,6 +86,62 @@ async function streamTimings(target: Target, count: number): Promise<{ ttfbMs: n
     ttfb.push(first ?? Number.NaN);
   }
   return { ttfbMs: median(ttfb), gapMs: gaps.length === 0 ? 0 : gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length };
+}
+
+/**
+ * `count` requests over `connections` keep-alive connections, each timed with performance.now(): autocannon
+ * reports whole milliseconds, too coarse for an added latency of under a millisecond.
+ */
+async function fineLatency(
+  target: Target,
+  connections: number,
+  count: number,
+): Promise<{ p50Ms: number; p99Ms: number }> {
+  const dispatcher = new Agent({ connections });
+  const latencies: number[] = [];
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (started < count) {
+        started += 1;
+        const begin = performance.now();
+        const response = await request(target.url, {
+          method: 'POST',
+          headers: target.headers,
+          body: target.body,
+          dispatcher,
+        });
+        await response.body.dump();
+        latencies.push(performance.now() - begin);
+      }
+    }),
+  );
+  await dispatcher.close();
+  latencies.sort((left, right) => left - right);
+  const at = (fraction: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))];
+  return { p50Ms: at(0.5) ?? Number.NaN, p99Ms: at(0.99) ?? Number.NaN };
+}
+
+/** Added latency with sub-millisecond resolution: direct and agw alternating, medians of the repetitions. */
+async function fineAddedLatency(direct: Target, agw: Target, connections: number) {
+  const count = full ? 3000 : 1000;
+  const directRuns: Array<{ p50Ms: number; p99Ms: number }> = [];
+  const agwRuns: Array<{ p50Ms: number; p99Ms: number }> = [];
+  for (let repetition = 0; repetition < repetitions; repetition += 1) {
+    directRuns.push(await fineLatency(direct, connections, count));
+    agwRuns.push(await fineLatency(agw, connections, count));
+  }
+  const p50 = (list: typeof directRuns) => median(list.map((item) => item.p50Ms));
+  const p99 = (list: typeof directRuns) => median(list.map((item) => item.p99Ms));
+  return {
+    requests: count,
+    directP50Ms: round(p50(directRuns), 3),
+    directP99Ms: round(p99(directRuns), 3),
+    agwP50Ms: round(p50(agwRuns), 3),
+    agwP99Ms: round(p99(agwRuns), 3),
+    addedP50Ms: round(p50(agwRuns) - p50(directRuns), 3),
+    addedP99Ms: round(p99(agwRuns) - p99(directRuns), 3),
+  };
 }
 
 async function main(): Promise<void> {
@@ -168,9 +227,14 @@ async function main(): Promise<void> {
       for (const connections of scenario.levels) {
         if (latencyMs > 0 && !full && connections !== 16) continue;
         const runs: { direct: AutocannonResult[]; agw: AutocannonResult[] } = { direct: [], agw: [] };
+        const gatewayCpuPerRequest: number[] = [];
         for (let repetition = 0; repetition < repetitions; repetition += 1) {
           runs.direct.push(await load(scenario.direct, connections));
-          runs.agw.push(await load(scenario.agw, connections));
+          const cpuBefore = await readCpuSeconds(gatewayChild.pid!);
+          const agwRun = await load(scenario.agw, connections);
+          runs.agw.push(agwRun);
+          const cpuSeconds = (await readCpuSeconds(gatewayChild.pid!)) - cpuBefore;
+          gatewayCpuPerRequest.push((cpuSeconds * 1e6) / Math.max(1, agwRun.requests.total));
         }
         const summary = (list: AutocannonResult[]) => ({
           requestsPerSecond: round(median(list.map((item) => item.requests.average)), 0),
@@ -184,7 +248,7 @@ async function main(): Promise<void> {
           errors: list.reduce((sum, item) => sum + item.errors + item.non2xx, 0),
         });
         const directSummary = summary(runs.direct);
-        const agwSummary = summary(runs.agw);
+        const agwSummary = { ...summary(runs.agw), gatewayCpuUsPerRequest: round(median(gatewayCpuPerRequest), 0) };
         const entry = {
           scenario: scenario.name,
           upstreamLatencyMs: latencyMs,
@@ -193,6 +257,7 @@ async function main(): Promise<void> {
           agw: agwSummary,
           addedP50Ms: round(agwSummary.p50Ms - directSummary.p50Ms),
           addedP99Ms: round(agwSummary.p99Ms - directSummary.p99Ms),
+          ...(latencyMs > 0 ? { fine: await fineAddedLatency(scenario.direct, scenario.agw, connections) } : {}),
         };
         scenarios.push(entry);
         process.stderr.write(`${JSON.stringify(entry)}\n`);
@@ -288,7 +353,18 @@ async function main(): Promise<void> {
     JSON.stringify({ proxy: { api_key: 'sk-bench', port: 0 }, agw: { log_level: 'warn' } }),
   );
   const startupStarted = performance.now();
-  const big = await startChild(['bin/agw.js', '--data-dir', bigDir, 'serve', '--port', '0'], {}, /agw is serving on/);
+  // Every Google URL points at a closed loopback port: the background quota refresh must not leave the machine.
+  const nowhere = 'http://127.0.0.1:9';
+  const big = await startChild(
+    ['bin/agw.js', '--data-dir', bigDir, 'serve', '--port', '0'],
+    {
+      AGW_UPSTREAM_ENDPOINTS: `${nowhere}/v1internal`,
+      AGW_OAUTH_TOKEN_URL: `${nowhere}/token`,
+      AGW_OAUTH_AUTH_URL: `${nowhere}/auth`,
+      AGW_USERINFO_URL: `${nowhere}/userinfo`,
+    },
+    /agw is serving on/,
+  );
   const bigUrl = /(http:\/\/[\d.]+:\d+)/.exec(big.line)?.[1] ?? '';
   while ((await fetch(`${bigUrl}/healthz`).catch(() => undefined))?.status !== 200)
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -332,17 +408,23 @@ function markdown(results: Record<string, unknown>): string {
   const lines = [
     `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}; profile ${String(results['profile'])}; ${String(results['date'])}`,
     '',
-    '| Scenario | Upstream latency | Connections | Direct req/s | agw req/s (spread) | Direct p50 / p99 ms | agw p50 / p99 ms | Added p50 / p99 ms | Errors |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| Scenario | Upstream latency | Connections | Direct req/s | agw req/s (spread) | Direct p50 / p99 ms | agw p50 / p99 ms | Added p50 / p99 ms | agw CPU µs/req | Errors |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const fine: string[] = [];
   for (const entry of results['scenarios'] as Array<Record<string, unknown>>) {
     const direct = entry['direct'] as Record<string, unknown>;
     const agw = entry['agw'] as Record<string, unknown>;
     const spread = agw['requestsPerSecondSpread'] as number[];
     lines.push(
-      `| ${entry['scenario']} | ${entry['upstreamLatencyMs']} ms | ${entry['connections']} | ${direct['requestsPerSecond']} | ${agw['requestsPerSecond']} (${spread[0]}–${spread[1]}) | ${direct['p50Ms']} / ${direct['p99Ms']} | ${agw['p50Ms']} / ${agw['p99Ms']} | ${entry['addedP50Ms']} / ${entry['addedP99Ms']} | ${Number(direct['errors']) + Number(agw['errors'])} |`,
+      `| ${entry['scenario']} | ${entry['upstreamLatencyMs']} ms | ${entry['connections']} | ${direct['requestsPerSecond']} | ${agw['requestsPerSecond']} (${spread[0]}–${spread[1]}) | ${direct['p50Ms']} / ${direct['p99Ms']} | ${agw['p50Ms']} / ${agw['p99Ms']} | ${entry['addedP50Ms']} / ${entry['addedP99Ms']} | ${String(agw['gatewayCpuUsPerRequest'] ?? '')} | ${Number(direct['errors']) + Number(agw['errors'])} |`,
     );
+    if (entry['fine'] !== undefined)
+      fine.push(
+        `${String(entry['scenario'])}, ${String(entry['upstreamLatencyMs'])} ms upstream, ${String(entry['connections'])} connections: ${JSON.stringify(entry['fine'])}`,
+      );
   }
+  if (fine.length > 0) lines.push('', 'Added latency, sub-millisecond resolution (ms):', ...fine);
   lines.push('', `Streaming (sequential, zero latency): ${JSON.stringify(results['streaming'])}`);
   lines.push(
     `Startup with 10,000 accounts: ${JSON.stringify(results['startup10kAccounts'])}; gateway RSS after load: ${String(results['gatewayRssAfterLoadMb'])} MB`,

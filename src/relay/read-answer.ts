@@ -31,13 +31,25 @@ export type ReadUntil = 'first-content' | 'end';
 /** Bytes of a 200 body kept to explain an answer that held no SSE frame. */
 const headLimitBytes = 4096;
 
-async function* keepHead(body: AsyncIterable<Uint8Array>, head: { text: string }): AsyncGenerator<Uint8Array> {
-  const decoder = new TextDecoder('utf-8');
+/** The first bytes of a body, kept as they came: decoded only when the answer turns out not to be SSE. */
+interface Head {
+  pieces: Uint8Array[];
+  size: number;
+}
+
+async function* keepHead(body: AsyncIterable<Uint8Array>, head: Head): AsyncGenerator<Uint8Array> {
   for await (const chunk of body) {
-    if (head.text.length < headLimitBytes)
-      head.text += decoder.decode(chunk.subarray(0, headLimitBytes), { stream: true });
+    if (head.size < headLimitBytes) {
+      const piece = chunk.subarray(0, headLimitBytes - head.size);
+      head.pieces.push(piece);
+      head.size += piece.length;
+    }
     yield chunk;
   }
+}
+
+function headText(head: Head): string {
+  return Buffer.concat(head.pieces, head.size).toString('utf8');
 }
 
 export async function readAnswer(
@@ -47,7 +59,8 @@ export async function readAnswer(
 ): Promise<AttemptResult<ReadAnswer>> {
   // The first bytes are kept: Google sometimes answers 200 with a bare text or JSON body instead of SSE (e.g. "This
   // version of Antigravity is no longer supported…"), which is an error to classify, never an empty completion.
-  const head = { text: '' };
+  // Kept as bytes: decoding every answer's head only to explain the rare one without SSE was work on every call.
+  const head: Head = { pieces: [], size: 0 };
   const rest = upstreamChunks(keepHead(answer.body, head));
   const decoder = createUpstreamDecoder(options);
   const events: CanonicalEvent[] = [];
@@ -65,7 +78,10 @@ export async function readAnswer(
     if (until === 'first-content' && decoded.some(isContentEvent))
       return { ok: true, value: { events, chunks, rest, decoder } };
   }
-  if (chunks.length === 0 && head.text.trim() !== '') return httpFailure(head.text.trim());
+  if (chunks.length === 0) {
+    const text = headText(head).trim();
+    if (text !== '') return httpFailure(text);
+  }
   if (until === 'first-content') return httpFailure('upstream stream ended without any content');
   events.push(...decoder.end());
   const broken = events.find((event) => event.type === 'error');
