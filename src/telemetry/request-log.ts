@@ -3,7 +3,6 @@ import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
 import { type RequestLogEntry, type RequestLogRow, type RequestProtocol, toStoredRow } from './request-log-row.ts';
 import { openSqliteFile } from './sqlite-file.ts';
-import { startWalCheckpointer } from './wal-checkpointer.ts';
 
 export type { RequestLogEntry, RequestLogRow, RequestProtocol } from './request-log-row.ts';
 
@@ -31,11 +30,6 @@ export interface RequestLogOptions {
     /** At most this many rows wait in memory; beyond it the oldest are dropped and counted. Default 10 000. */
     maxQueue?: number;
   };
-  /**
-   * WAL checkpoints run on a worker thread every `intervalMs` (default 1000) instead of on the event loop inside a
-   * write (wal-checkpointer.ts); 0 leaves them to SQLite (automatic, synchronous).
-   */
-  checkpoint?: { intervalMs?: number };
   /** SQLite busy timeout, ms. Default 5000. */
   busyTimeoutMs?: number;
   logger?: Logger;
@@ -94,8 +88,6 @@ export interface RequestLogStats {
   transactions: number;
   /** Rows lost because a write failed (disk full, database locked for too long). */
   failedWrites: number;
-  /** WAL checkpoints the background checkpointer finished. */
-  checkpoints: number;
 }
 
 export interface RequestLog {
@@ -110,8 +102,6 @@ export interface RequestLog {
   /** Deletes rows older than `maxAgeDays` and beyond the newest `maxRows`. */
   prune(): PruneResult;
   stats(): RequestLogStats;
-  /** Asks the background checkpointer for a checkpoint and resolves when it finished (at once without one). */
-  checkpoint(): Promise<void>;
   /** Flushes, stops the timer and closes the database. */
   close(): void;
   /** True for the stand-in returned when the database could not be opened. */
@@ -245,19 +235,7 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
   const batchRows = options.batch?.maxRows ?? 200;
   const intervalMs = options.batch?.intervalMs ?? 250;
   const maxQueue = Math.max(1, options.batch?.maxQueue ?? 10_000);
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const database = openDatabase(options.path, busyTimeoutMs);
-  const checkpointIntervalMs = options.checkpoint?.intervalMs ?? 1000;
-  const checkpointer =
-    checkpointIntervalMs > 0
-      ? startWalCheckpointer({
-          database,
-          path: options.path,
-          intervalMs: checkpointIntervalMs,
-          busyTimeoutMs,
-          logger,
-        })
-      : undefined;
+  const database = openDatabase(options.path, options.busyTimeoutMs ?? 5000);
 
   const insert = database.prepare(
     `INSERT INTO request_log (${columns}) VALUES (${columns
@@ -280,13 +258,7 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
   };
 
   let queue: RequestLogRow[] = [];
-  const stats: Omit<RequestLogStats, 'checkpoints'> = {
-    queued: 0,
-    dropped: 0,
-    written: 0,
-    transactions: 0,
-    failedWrites: 0,
-  };
+  const stats: RequestLogStats = { queued: 0, dropped: 0, written: 0, transactions: 0, failedWrites: 0 };
   let lastPrune = Number.NEGATIVE_INFINITY;
   let immediate: NodeJS.Immediate | undefined;
   let closed = false;
@@ -333,7 +305,6 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
   try {
     prune();
   } catch (error) {
-    checkpointer?.stop();
     database.close();
     if (timer) clearInterval(timer);
     throw new GatewayError('AGW_STORE_IO', `The request log database ${options.path} cannot be pruned.`, {
@@ -423,8 +394,7 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
       flush();
       return prune();
     },
-    stats: () => ({ ...stats, queued: queue.length, checkpoints: checkpointer?.checkpoints ?? 0 }),
-    checkpoint: async () => checkpointer?.checkpointNow(),
+    stats: () => ({ ...stats, queued: queue.length }),
     close() {
       if (closed) return;
       flush();
@@ -432,8 +402,6 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
       if (timer) clearInterval(timer);
       if (immediate) clearImmediate(immediate);
       database.close();
-      // After ours: the worker's connection is then the last one, and closing it checkpoints on its thread.
-      checkpointer?.stop();
     },
   };
 }
@@ -448,8 +416,7 @@ export function createDisabledRequestLog(): RequestLog {
     count: () => 0,
     usage: () => [],
     prune: () => ({ deletedByAge: 0, deletedByCount: 0 }),
-    stats: () => ({ queued: 0, dropped: 0, written: 0, transactions: 0, failedWrites: 0, checkpoints: 0 }),
-    checkpoint: async () => undefined,
+    stats: () => ({ queued: 0, dropped: 0, written: 0, transactions: 0, failedWrites: 0 }),
     close: () => undefined,
   };
 }
