@@ -368,7 +368,8 @@ export const scenarios: Scenario[] = [
       await page.getByText('Warm-up saved.').waitFor();
       assert.equal(await warmUp.isChecked(), true);
       await page.reload();
-      await page.getByRole('checkbox', { name: /tiny call per model family/ }).waitFor();
+      // The box is disabled until the saved settings have loaded; only then does its state mean anything.
+      await page.waitForSelector('#warm-up-enabled:not([disabled])', { timeout: waitMs });
       assert.equal(await page.getByRole('checkbox', { name: /tiny call per model family/ }).isChecked(), true);
     },
   },

@@ -195,6 +195,8 @@ export function ProxyPage() {
             id="warm-up-enabled"
             type="checkbox"
             checked={warmUpOn}
+            // Until the settings arrive the box cannot show the saved state, so it cannot be changed either.
+            disabled={!settings}
             onChange={(event) => void change({ 'scheduled_warmup.enabled': event.target.checked }, 'Warm-up')}
           />
           Send each account a tiny call per model family when its quota window resets, so the next 5-hour window starts
