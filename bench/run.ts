@@ -17,10 +17,11 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { tempDir } from '../test/support/temp-dir.ts';
+import { fineLatency, median, round, type Target } from './fine-latency.ts';
+import { benchTargets } from './targets.ts';
 import {
-  fakeAccessToken,
   readCpuSeconds,
   readRssMegabytes,
   repositoryRoot as root,
@@ -43,18 +44,6 @@ const full = values.full === true;
 const durationSeconds = full ? 10 : 3;
 const repetitions = 3;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
-
-interface Target {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
 
 async function load(target: Target, connections: number): Promise<AutocannonResult> {
   return autocannon({
@@ -86,40 +75,6 @@ async function streamTimings(target: Target, count: number): Promise<{ ttfbMs: n
     ttfb.push(first ?? Number.NaN);
   }
   return { ttfbMs: median(ttfb), gapMs: gaps.length === 0 ? 0 : gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length };
-}
-
-/**
- * `count` requests over `connections` keep-alive connections, each timed with performance.now(): autocannon
- * reports whole milliseconds, too coarse for an added latency of under a millisecond.
- */
-async function fineLatency(
-  target: Target,
-  connections: number,
-  count: number,
-): Promise<{ p50Ms: number; p99Ms: number }> {
-  const dispatcher = new Agent({ connections });
-  const latencies: number[] = [];
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (started < count) {
-        started += 1;
-        const begin = performance.now();
-        const response = await request(target.url, {
-          method: 'POST',
-          headers: target.headers,
-          body: target.body,
-          dispatcher,
-        });
-        await response.body.dump();
-        latencies.push(performance.now() - begin);
-      }
-    }),
-  );
-  await dispatcher.close();
-  latencies.sort((left, right) => left - right);
-  const at = (fraction: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))];
-  return { p50Ms: at(0.5) ?? Number.NaN, p99Ms: at(0.99) ?? Number.NaN };
 }
 
 /** Added latency with sub-millisecond resolution: direct and agw alternating, medians of the repetitions. */
@@ -158,38 +113,7 @@ async function main(): Promise<void> {
       latencyMs > 0 ? ['--latency', String(latencyMs)] : [],
     );
 
-    // A direct bearer for the fake, as the gateway would use it.
-    const token = {
-      access_token: await fakeAccessToken({ ...fake, refreshToken: fake.accounts[0]!.refreshToken }),
-    };
-    const projectId = (
-      (await (
-        await fetch(`${fake.v1internal}:loadCodeAssist`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
-          body: '{"metadata":{"ideType":"ANTIGRAVITY"}}',
-        })
-      ).json()) as { cloudaicompanionProject: string }
-    ).cloudaicompanionProject;
-    const envelope = (model: string) =>
-      JSON.stringify({
-        project: projectId,
-        requestId: 'agent/bench/1',
-        model,
-        userAgent: 'antigravity',
-        requestType: 'agent',
-        request: { contents: [{ role: 'user', parts: [{ text: 'benchmark prompt' }] }] },
-      });
-    const direct = (method: string, model: string): Target => ({
-      url: `${fake.v1internal}:${method}`,
-      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
-      body: envelope(model),
-    });
-    const agw = (path: string, body: unknown): Target => ({
-      url: `${gatewayUrl}${path}`,
-      headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json', 'x-api-key': 'sk-bench' },
-      body: JSON.stringify(body),
-    });
+    const { direct, agw } = await benchTargets(fake, gatewayUrl);
     const message = [{ role: 'user', content: 'benchmark prompt' }];
     const loadScenarios = [
       {

@@ -1,0 +1,83 @@
+/**
+ * `npm run bench:added-latency`: what agw adds to each request while far from saturated, measured with
+ * sub-millisecond resolution. The fake answers after `--latency` ms (50 by default); `--connections` clients
+ * (16) send `--requests` requests (2,000) directly to the fake and then through agw, alternating for
+ * `--rounds` rounds (5). Reports the medians over the rounds, the gateway's CPU per request and its event-loop
+ * wake-ups per request (from /proc: voluntary context switches), which is where waiting hides.
+ *
+ * Runs on its own so the figure can be taken on an idle machine in about a minute; `npm run bench` quotes the
+ * same measurement in its table.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { fineLatency, median, round } from './fine-latency.ts';
+import { readCpuSeconds, startFakeAndGateway, stop } from './processes.ts';
+import { benchTargets } from './targets.ts';
+
+const { values } = parseArgs({
+  options: {
+    latency: { type: 'string', default: '50' },
+    connections: { type: 'string', default: '16' },
+    requests: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '5' },
+  },
+});
+const latencyMs = Number(values.latency);
+const connections = Number(values.connections);
+const requests = Number(values.requests);
+const rounds = Number(values.rounds);
+
+/** Voluntary context switches of every thread of `pid`: each is a sleep, mostly the event loop waiting in epoll. */
+async function voluntarySwitches(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+}
+
+async function main(): Promise<void> {
+  const processes = await startFakeAndGateway(['--latency', String(latencyMs)]);
+  const pid = processes.gatewayChild.pid!;
+  try {
+    const { direct, agw } = await benchTargets(processes.fake, processes.gatewayUrl);
+    const directTarget = direct('streamGenerateContent?alt=sse', 'gemini-3-flash');
+    const agwTarget = agw('/v1/chat/completions', {
+      model: 'gemini-3-flash',
+      messages: [{ role: 'user', content: 'benchmark prompt' }],
+    });
+    // Warm both paths (JIT, keep-alive sockets, token refresh) before measuring.
+    await fineLatency(agwTarget, connections, Math.min(requests, 500));
+    await fineLatency(directTarget, connections, Math.min(requests, 500));
+
+    const rows: Array<Record<string, number>> = [];
+    for (let round_ = 0; round_ < rounds; round_ += 1) {
+      const directRun = await fineLatency(directTarget, connections, requests);
+      const cpuBefore = await readCpuSeconds(pid);
+      const switchesBefore = await voluntarySwitches(pid);
+      const agwRun = await fineLatency(agwTarget, connections, requests);
+      const cpuMicroseconds = ((await readCpuSeconds(pid)) - cpuBefore) * 1e6;
+      const switches = (await voluntarySwitches(pid)) - switchesBefore;
+      rows.push({
+        directP50Ms: directRun.p50Ms,
+        directP99Ms: directRun.p99Ms,
+        agwP50Ms: agwRun.p50Ms,
+        agwP99Ms: agwRun.p99Ms,
+        addedP50Ms: agwRun.p50Ms - directRun.p50Ms,
+        addedP99Ms: agwRun.p99Ms - directRun.p99Ms,
+        cpuMicrosecondsPerRequest: cpuMicroseconds / requests,
+        wakeUpsPerRequest: switches / requests,
+      });
+      console.error(
+        `round ${round_ + 1}: added p50 ${round(agwRun.p50Ms - directRun.p50Ms, 3)} ms, p99 ${round(agwRun.p99Ms - directRun.p99Ms, 3)} ms`,
+      );
+    }
+    const summary: Record<string, number> = {};
+    for (const key of Object.keys(rows[0] ?? {})) summary[key] = round(median(rows.map((row) => row[key]!)), 3);
+    console.log(
+      JSON.stringify({ date: new Date().toISOString(), latencyMs, connections, requests, rounds, ...summary }, null, 2),
+    );
+  } finally {
+    await stop(processes.gatewayChild);
+    await stop(processes.fakeChild);
+  }
+}
+
+await main();
