@@ -20,7 +20,6 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { tempDir } from '../test/support/temp-dir.ts';
 import { fineLatency, median, round, type Target } from './fine-latency.ts';
-import { benchTargets } from './targets.ts';
 import {
   readCpuSeconds,
   readRssMegabytes,
@@ -29,6 +28,7 @@ import {
   startFakeAndGateway,
   stop,
 } from './processes.ts';
+import { benchTargets } from './targets.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -43,7 +43,6 @@ const { values } = parseArgs({ options: { full: { type: 'boolean', default: fals
 const full = values.full === true;
 const durationSeconds = full ? 10 : 3;
 const repetitions = 3;
-
 
 async function load(target: Target, connections: number): Promise<AutocannonResult> {
   return autocannon({
