@@ -1,17 +1,20 @@
 /**
  * `npm run bench:added-latency`: what agw adds to each request while far from saturated, measured with
  * sub-millisecond resolution. The fake answers after `--latency` ms (50 by default); `--connections` clients
- * (16) send `--requests` requests (2,000) directly to the fake and then through agw, alternating for
+ * (16) send `--requests` requests (2,000) directly to the fake, through a bare Node relay (bench/bare-proxy.ts:
+ * the cost of the extra hop alone) and through agw, alternating for
  * `--rounds` rounds (5). Reports the medians over the rounds, the gateway's CPU per request and its event-loop
  * wake-ups per request (from /proc: voluntary context switches), which is where waiting hides.
+ *
+ * `--profile DIR` writes a CPU profile of the gateway into DIR (open it in Chrome DevTools or speedscope).
  *
  * Runs on its own so the figure can be taken on an idle machine in about a minute; `npm run bench` quotes the
  * same measurement in its table.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { fineLatency, median, round } from './fine-latency.ts';
-import { readCpuSeconds, startFakeAndGateway, stop } from './processes.ts';
+import { type FineLatency, fineLatency, median, round } from './fine-latency.ts';
+import { readCpuSeconds, startChild, startFakeAndGateway, stop } from './processes.ts';
 import { benchTargets } from './targets.ts';
 
 const { values } = parseArgs({
@@ -20,6 +23,10 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     requests: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '5' },
+    /** A directory for a CPU profile of the gateway (`--cpu-prof`), written when it stops. */
+    profile: { type: 'string' },
+    /** Extra Node/V8 options for the gateway, space-separated (e.g. `--max-semi-space-size=2`). */
+    'node-options': { type: 'string', default: '' },
   },
 });
 const latencyMs = Number(values.latency);
@@ -33,12 +40,37 @@ async function voluntarySwitches(pid: number): Promise<number> {
   return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
 }
 
+/** Runs `load` and reports, besides its latencies, the CPU time and the sleeps of process `pid` meanwhile. */
+async function measured(
+  pid: number,
+  load: () => Promise<FineLatency>,
+): Promise<FineLatency & { cpuMicroseconds: number; switches: number }> {
+  const cpuBefore = await readCpuSeconds(pid);
+  const switchesBefore = await voluntarySwitches(pid);
+  const latency = await load();
+  return {
+    ...latency,
+    cpuMicroseconds: ((await readCpuSeconds(pid)) - cpuBefore) * 1e6,
+    switches: (await voluntarySwitches(pid)) - switchesBefore,
+  };
+}
+
 async function main(): Promise<void> {
-  const processes = await startFakeAndGateway(['--latency', String(latencyMs)]);
+  const processes = await startFakeAndGateway(
+    ['--latency', String(latencyMs)],
+    [
+      ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
+      ...(values['node-options'] ?? '').split(' ').filter(Boolean),
+    ],
+  );
   const pid = processes.gatewayChild.pid!;
+  const fakeOrigin = new URL(processes.fake.v1internal).origin;
+  const bare = await startChild(['bench/bare-proxy.ts', fakeOrigin], {}, /^bare proxy on /);
+  const bareOrigin = /(http:\/\/[\d.]+:\d+)/.exec(bare.line)?.[1] ?? '';
   try {
     const { direct, agw } = await benchTargets(processes.fake, processes.gatewayUrl);
     const directTarget = direct('streamGenerateContent?alt=sse', 'gemini-3-flash');
+    const bareTarget = { ...directTarget, url: directTarget.url.replace(fakeOrigin, bareOrigin) };
     const agwTarget = agw('/v1/chat/completions', {
       model: 'gemini-3-flash',
       messages: [{ role: 'user', content: 'benchmark prompt' }],
@@ -46,27 +78,31 @@ async function main(): Promise<void> {
     // Warm both paths (JIT, keep-alive sockets, token refresh) before measuring.
     await fineLatency(agwTarget, connections, Math.min(requests, 500));
     await fineLatency(directTarget, connections, Math.min(requests, 500));
+    await fineLatency(bareTarget, connections, Math.min(requests, 500));
 
     const rows: Array<Record<string, number>> = [];
     for (let round_ = 0; round_ < rounds; round_ += 1) {
       const directRun = await fineLatency(directTarget, connections, requests);
-      const cpuBefore = await readCpuSeconds(pid);
-      const switchesBefore = await voluntarySwitches(pid);
-      const agwRun = await fineLatency(agwTarget, connections, requests);
-      const cpuMicroseconds = ((await readCpuSeconds(pid)) - cpuBefore) * 1e6;
-      const switches = (await voluntarySwitches(pid)) - switchesBefore;
+      const bareRun = await measured(bare.child.pid!, () => fineLatency(bareTarget, connections, requests));
+      const agwRun = await measured(pid, () => fineLatency(agwTarget, connections, requests));
       rows.push({
         directP50Ms: directRun.p50Ms,
         directP99Ms: directRun.p99Ms,
         agwP50Ms: agwRun.p50Ms,
         agwP99Ms: agwRun.p99Ms,
+        bareP50Ms: bareRun.p50Ms,
+        bareP99Ms: bareRun.p99Ms,
         addedP50Ms: agwRun.p50Ms - directRun.p50Ms,
         addedP99Ms: agwRun.p99Ms - directRun.p99Ms,
-        cpuMicrosecondsPerRequest: cpuMicroseconds / requests,
-        wakeUpsPerRequest: switches / requests,
+        bareAddedP50Ms: bareRun.p50Ms - directRun.p50Ms,
+        bareAddedP99Ms: bareRun.p99Ms - directRun.p99Ms,
+        cpuMicrosecondsPerRequest: agwRun.cpuMicroseconds / requests,
+        bareCpuMicrosecondsPerRequest: bareRun.cpuMicroseconds / requests,
+        wakeUpsPerRequest: agwRun.switches / requests,
+        bareWakeUpsPerRequest: bareRun.switches / requests,
       });
       console.error(
-        `round ${round_ + 1}: added p50 ${round(agwRun.p50Ms - directRun.p50Ms, 3)} ms, p99 ${round(agwRun.p99Ms - directRun.p99Ms, 3)} ms`,
+        `round ${round_ + 1}: added p50 / p99 ms: agw ${round(agwRun.p50Ms - directRun.p50Ms, 3)} / ${round(agwRun.p99Ms - directRun.p99Ms, 3)}, bare relay ${round(bareRun.p50Ms - directRun.p50Ms, 3)} / ${round(bareRun.p99Ms - directRun.p99Ms, 3)}`,
       );
     }
     const summary: Record<string, number> = {};
@@ -75,6 +111,7 @@ async function main(): Promise<void> {
       JSON.stringify({ date: new Date().toISOString(), latencyMs, connections, requests, rounds, ...summary }, null, 2),
     );
   } finally {
+    await stop(bare.child);
     await stop(processes.gatewayChild);
     await stop(processes.fakeChild);
   }

@@ -109,8 +109,14 @@ export interface BenchProcesses {
   gatewayUrl: string;
 }
 
-/** The fake (4 accounts, plus `fakeArguments` such as `--latency 50`) and a gateway in front of it, each in its own process. */
-export async function startFakeAndGateway(fakeArguments: string[] = []): Promise<BenchProcesses> {
+/**
+ * The fake (4 accounts, plus `fakeArguments` such as `--latency 50`) and a gateway in front of it, each in its own
+ * process. `gatewayNodeArguments` go to the gateway's Node (e.g. `--cpu-prof` to see where its time goes).
+ */
+export async function startFakeAndGateway(
+  fakeArguments: string[] = [],
+  gatewayNodeArguments: string[] = [],
+): Promise<BenchProcesses> {
   const { child: fakeChild, fake } = await startFakeGoogle(['--accounts', '4', ...fakeArguments]);
   const env = {
     ...fakeEnvironment({ urls: fake, client: fake.client }),
@@ -119,7 +125,7 @@ export async function startFakeAndGateway(fakeArguments: string[] = []): Promise
   };
   const dataDir = await enrolledDataDir(fake, env);
   const gatewayStart = await startChild(
-    ['bin/agw.js', '--data-dir', dataDir, 'serve', '--port', '0'],
+    [...gatewayNodeArguments, 'bin/agw.js', '--data-dir', dataDir, 'serve', '--port', '0'],
     env,
     /agw is serving on/,
   );
