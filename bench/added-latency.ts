@@ -6,13 +6,18 @@
  * `--rounds` rounds (5). Reports the medians over the rounds, the gateway's CPU per request and its event-loop
  * wake-ups per request (from /proc: voluntary context switches), which is where waiting hides.
  *
+ * `--stages` preloads bench/stage-probe.ts into the gateway and adds where its time went (waiting inside undici
+ * before the upstream request is written, the upstream leg, the event loop's delay).
  * `--profile DIR` writes a CPU profile of the gateway into DIR (open it in Chrome DevTools or speedscope).
  *
  * Runs on its own so the figure can be taken on an idle machine in about a minute; `npm run bench` quotes the
  * same measurement in its table.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { tempDir } from '../test/support/temp-dir.ts';
 import { type FineLatency, fineLatency, median, round } from './fine-latency.ts';
 import { readCpuSeconds, startChild, startFakeAndGateway, stop } from './processes.ts';
 import { benchTargets } from './targets.ts';
@@ -25,6 +30,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     /** A directory for a CPU profile of the gateway (`--cpu-prof`), written when it stops. */
     profile: { type: 'string' },
+    /** Preload bench/stage-probe.ts into the gateway and print where its time went (undici stages, loop delay). */
+    stages: { type: 'boolean', default: false },
     /** Extra Node/V8 options for the gateway, space-separated (e.g. `--max-semi-space-size=2`). */
     'node-options': { type: 'string', default: '' },
   },
@@ -56,10 +63,13 @@ async function measured(
 }
 
 async function main(): Promise<void> {
+  const stagesFile = join(await tempDir('agw-stages-'), 'stages.json');
+  process.env['AGW_STAGE_PROBE_OUT'] = stagesFile;
   const processes = await startFakeAndGateway(
     ['--latency', String(latencyMs)],
     [
       ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
+      ...(values.stages ? ['--import', './bench/stage-probe.ts'] : []),
       ...(values['node-options'] ?? '').split(' ').filter(Boolean),
     ],
   );
@@ -107,8 +117,26 @@ async function main(): Promise<void> {
     }
     const summary: Record<string, number> = {};
     for (const key of Object.keys(rows[0] ?? {})) summary[key] = round(median(rows.map((row) => row[key]!)), 3);
+    let stages: unknown;
+    if (values.stages) {
+      process.kill(pid, 'SIGUSR2');
+      await setTimeout(500);
+      stages = JSON.parse(await readFile(stagesFile, 'utf8'));
+    }
     console.log(
-      JSON.stringify({ date: new Date().toISOString(), latencyMs, connections, requests, rounds, ...summary }, null, 2),
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          latencyMs,
+          connections,
+          requests,
+          rounds,
+          ...summary,
+          ...(stages === undefined ? {} : { gatewayStagesMs: stages }),
+        },
+        null,
+        2,
+      ),
     );
   } finally {
     await stop(bare.child);
