@@ -6,7 +6,7 @@ import { atLeast } from './client-version.ts';
 import type { Content, FunctionDeclaration, GenerateEnvelope, GenerateRequest } from './envelope.ts';
 import { claudeInvalidRequest, type GoogleErrorBody, googleError, promptFilterError } from './google-errors.ts';
 import { supportedAspectRatios } from './image.ts';
-import { fakeModels, isClaudeModel, isThinkingModel, modelTable, retirementOf } from './models.ts';
+import { fakeModels, isClaudeModel, modelTable, retirementOf } from './models.ts';
 import { type FakeRules, unsupportedVersionText } from './rules.ts';
 import type { SignatureAuthority } from './signatures.ts';
 

@@ -5,7 +5,6 @@
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/catalogue.ts';
-import type { RequestLogEntry } from '../telemetry/request-log.ts';
 import { type LiftedScope, openLiftedScope } from '../upstream/lifted-bytes.ts';
 import { createAccessGuard, fromFastifyError } from './access-guard.ts';
 import { registerAdminApi } from './admin/register.ts';
@@ -14,7 +13,6 @@ import type { Binding } from './bind-address.ts';
 import { handleClientError } from './client-error.ts';
 import { dialectOf, sendError } from './dialect.ts';
 import { type BodyStream, readJsonBody, scannedBodyBytes } from './json-body.ts';
-import { factsOf } from './request-context.ts';
 import { recordRequest } from './request-record.ts';
 import { registerAnthropicRoutes } from './routes/anthropic.ts';
 import { registerConsole } from './routes/console.ts';

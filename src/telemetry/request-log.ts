@@ -2,7 +2,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
 import { type RequestLogEntry, type RequestLogRow, type RequestProtocol, toStoredRow } from './request-log-row.ts';
-import { openSqliteFile } from './sqlite-file.ts';
+import { openOrDisabled, openSqliteFile } from './sqlite-file.ts';
 
 export type { RequestLogEntry, RequestLogRow, RequestProtocol } from './request-log-row.ts';
 
@@ -426,13 +426,10 @@ export function createDisabledRequestLog(): RequestLog {
  * keeps serving without request history rather than refusing to start.
  */
 export function openRequestLogOrDisabled(options: RequestLogOptions): RequestLog {
-  try {
-    return openRequestLog(options);
-  } catch (error) {
-    (options.logger ?? silentLogger).error(
-      { code: GatewayError.is(error) ? error.code : 'AGW_STORE_IO' },
-      `${error instanceof Error ? error.message : String(error)} Request logging is off until then.`,
-    );
-    return createDisabledRequestLog();
-  }
+  return openOrDisabled(
+    () => openRequestLog(options),
+    createDisabledRequestLog,
+    options.logger,
+    'Request logging is off until then.',
+  );
 }

@@ -10,7 +10,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
-import { openSqliteFile } from './sqlite-file.ts';
+import { openOrDisabled, openSqliteFile } from './sqlite-file.ts';
 
 const dayMs = 86_400_000;
 
@@ -218,13 +218,10 @@ export function createDisabledResponseStore(): ResponseStore {
 
 /** Opens the store, or logs one clear error and returns a disabled store, so generation keeps working. */
 export function openResponseStoreOrDisabled(options: ResponseStoreOptions): ResponseStore {
-  try {
-    return openResponseStore(options);
-  } catch (error) {
-    (options.logger ?? silentLogger).error(
-      { code: GatewayError.is(error) ? error.code : 'AGW_STORE_IO' },
-      `${error instanceof Error ? error.message : String(error)} Responses are not stored until then.`,
-    );
-    return createDisabledResponseStore();
-  }
+  return openOrDisabled(
+    () => openResponseStore(options),
+    createDisabledResponseStore,
+    options.logger,
+    'Responses are not stored until then.',
+  );
 }

@@ -7,6 +7,7 @@ import { chmodSync, closeSync, openSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
 import { migrateAgwDatabase } from './agw-db-schema.ts';
+import { type Logger, silentLogger } from './log-port.ts';
 import { scrubText } from './redaction.ts';
 
 export function openSqliteFile(options: {
@@ -47,5 +48,26 @@ export function openSqliteFile(options: {
       `${options.what} ${path} cannot be opened (${scrubText(reason)}). Move the file aside or delete it; agw creates a new one.`,
       { cause: error, details: { path } },
     );
+  }
+}
+
+/**
+ * Opens a store kept in agw.db with `open`, or, when that fails, logs one clear error that says what stops working
+ * until the file is fixed (`consequence`) and returns the store's disabled stand-in, so the gateway keeps serving.
+ */
+export function openOrDisabled<Store>(
+  open: () => Store,
+  disabled: () => Store,
+  logger: Logger | undefined,
+  consequence: string,
+): Store {
+  try {
+    return open();
+  } catch (error) {
+    (logger ?? silentLogger).error(
+      { code: GatewayError.is(error) ? error.code : 'AGW_STORE_IO' },
+      `${error instanceof Error ? error.message : String(error)} ${consequence}`,
+    );
+    return disabled();
   }
 }
