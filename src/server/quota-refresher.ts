@@ -13,6 +13,7 @@ import type { GoogleClients } from '../google/clients.ts';
 import type { Account, QuotaData } from '../store/account-schema.ts';
 import type { AccountStore } from '../store/account-store.ts';
 import type { Logger } from '../telemetry/log-port.ts';
+import { roundTimer, serialRounds } from './rounds.ts';
 
 /** A usable access token for the account (`force`: the last one was refused with 401). */
 export type AccessTokenSource = (
@@ -74,9 +75,6 @@ async function withConcurrency<T>(items: readonly T[], limit: number, work: (ite
 
 export function createQuotaRefresher(options: QuotaRefresherOptions): QuotaRefresher {
   const random = options.random ?? Math.random;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<QuotaRefreshOutcome> | undefined;
-  let stopped = true;
 
   /** One Google round trip for one account, retried once with a forced refresh on 401. */
   async function fetchSnapshot(account: Account): Promise<QuotaData> {
@@ -167,40 +165,22 @@ export function createQuotaRefresher(options: QuotaRefresherOptions): QuotaRefre
     return outcome;
   }
 
-  function refreshNow(accountIds?: readonly string[]): Promise<QuotaRefreshOutcome> {
-    // Rounds never overlap: a request during a running round waits for it, then runs its own.
-    const previous = running ?? Promise.resolve(undefined);
-    const current = previous.catch(() => undefined).then(() => refreshOnce(accountIds));
-    running = current.finally(() => {
-      if (running === current) running = undefined;
-    });
-    return current;
-  }
-
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void refreshNow()
-        .catch((error: unknown) => options.logger.error({ err: error }, 'quota refresh round failed'))
-        .finally(() => {
-          const interval = options.config().quota.refreshIntervalMs;
-          schedule(interval * (0.9 + 0.2 * random()));
-        });
-    }, delayMs);
-    timer.unref();
-  }
+  // Rounds never overlap: a request during a running round waits for it, then runs its own.
+  const rounds = serialRounds((accountIds?: readonly string[]) => refreshOnce(accountIds));
+  const refreshNow = (accountIds?: readonly string[]): Promise<QuotaRefreshOutcome> => rounds.run(accountIds);
+  const timer = roundTimer({
+    // A first round shortly after start fills in accounts that have no snapshot yet.
+    firstDelayMs: () => Math.min(5_000, options.config().quota.refreshIntervalMs),
+    nextDelayMs: () => options.config().quota.refreshIntervalMs * (0.9 + 0.2 * random()),
+    tick: () => refreshNow(),
+    onError: (error) => options.logger.error({ err: error }, 'quota refresh round failed'),
+  });
 
   return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      // A first round shortly after start fills in accounts that have no snapshot yet.
-      schedule(Math.min(5_000, options.config().quota.refreshIntervalMs));
-    },
+    start: () => timer.start(),
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => undefined);
+      timer.stop();
+      await rounds.idle();
     },
     refreshNow,
   };

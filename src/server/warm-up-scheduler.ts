@@ -19,6 +19,7 @@ import { relayWarmUp } from '../relay/warm-up-call.ts';
 import type { AccountStore } from '../store/account-store.ts';
 import type { Logger } from '../telemetry/log-port.ts';
 import type { RequestLog, RequestLogEntry } from '../telemetry/request-log.ts';
+import { roundTimer, serialRounds } from './rounds.ts';
 
 /** The request-log protocol of warm-up rows. */
 export const warmUpProtocol = 'warm-up';
@@ -79,9 +80,6 @@ export function createWarmUpScheduler(options: WarmUpSchedulerOptions): WarmUpSc
   /** Warm-ups sent by this process, for when the request log is off or was pruned. */
   const sent = new Map<string, number>();
   const stopping = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<WarmUpOutcome> | undefined;
-  let stopped = true;
 
   function history(nowMs: number): Map<string, number> {
     const last = new Map(sent);
@@ -196,43 +194,29 @@ export function createWarmUpScheduler(options: WarmUpSchedulerOptions): WarmUpSc
     return { dryRun: false, calls: results, skipped: plan.skipped };
   }
 
-  function runNow(runOptions: WarmUpRunOptions = {}): Promise<WarmUpOutcome> {
-    // Rounds never overlap: a request during a running round waits for it (and then sees its history).
-    const previous = running ?? Promise.resolve(undefined);
-    const current = previous.catch(() => undefined).then(() => round(runOptions));
-    running = current.finally(() => {
-      if (running === current) running = undefined;
-    });
-    return current;
-  }
+  // Rounds never overlap: a request during a running round waits for it (and then sees its history).
+  const rounds = serialRounds((runOptions: WarmUpRunOptions) => round(runOptions));
+  const runNow = (runOptions: WarmUpRunOptions = {}): Promise<WarmUpOutcome> => rounds.run(runOptions);
 
   async function tick(): Promise<WarmUpOutcome | undefined> {
     if (!options.config().warmUp.enabled) return undefined;
     return runNow({ trigger: 'scheduled' });
   }
 
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void tick()
-        .catch((error: unknown) => logger.error({ err: error }, 'warm-up round failed'))
-        .finally(() => schedule(options.config().warmUp.intervalMs));
-    }, delayMs);
-    timer.unref();
-  }
+  const timer = roundTimer({
+    // The first check waits a minute, so the quota refresher's first round has filled in the snapshots.
+    firstDelayMs: () => Math.min(60_000, options.config().warmUp.intervalMs),
+    nextDelayMs: () => options.config().warmUp.intervalMs,
+    tick,
+    onError: (error) => logger.error({ err: error }, 'warm-up round failed'),
+  });
 
   return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      // The first check waits a minute, so the quota refresher's first round has filled in the snapshots.
-      schedule(Math.min(60_000, options.config().warmUp.intervalMs));
-    },
+    start: () => timer.start(),
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
+      timer.stop();
       stopping.abort(new GatewayError('AGW_CLIENT_CLOSED', 'the gateway is stopping'));
-      await running?.catch(() => undefined);
+      await rounds.idle();
     },
     tick,
     runNow,
