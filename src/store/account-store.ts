@@ -235,17 +235,7 @@ export function openAccountStore(dataDir: string, options: AccountStoreOptions =
           logger.warn({ accountId: existingId }, `Account ${existingId} file missing, recreating it`);
         }
         const id = existingId ?? randomId();
-        const account = accountSchema.parse({
-          id,
-          email: input.email,
-          name: nonEmpty(input.name) ?? null,
-          token: input.token,
-          disabled: false,
-          proxy_disabled: false,
-          validation_blocked: false,
-          created_at: timestamp,
-          last_used: timestamp,
-        });
+        const account = newAccount(id, input, timestamp);
         if (index.current_account_id === undefined || index.current_account_id === null) {
           index.current_account_id = id;
         }
@@ -409,6 +399,21 @@ export function mergeUpsert(
   }
   account.last_used = timestampSeconds;
   return { account: accountSchema.parse(account), reEnabled };
+}
+
+/** A newly added account: enabled, in rotation, first seen and last used now. */
+export function newAccount(id: string, input: UpsertInput, timestampSeconds: number): Account {
+  return accountSchema.parse({
+    id,
+    email: input.email,
+    name: nonEmpty(input.name) ?? null,
+    token: input.token,
+    disabled: false,
+    proxy_disabled: false,
+    validation_blocked: false,
+    created_at: timestampSeconds,
+    last_used: timestampSeconds,
+  });
 }
 
 export function nonEmpty(value: string | null | undefined): string | undefined {

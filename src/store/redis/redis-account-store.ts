@@ -29,7 +29,7 @@ import {
   type AccountChange,
   type AccountStore,
   mergeUpsert,
-  nonEmpty,
+  newAccount,
   notFound,
   type StoreProblem,
 } from '../account-store.ts';
@@ -288,17 +288,7 @@ export function openRedisAccountStore(
             return { account, outcome: reEnabled ? ('re-enabled' as const) : ('updated' as const) };
           }
           const id = existingId ?? randomId();
-          const account = accountSchema.parse({
-            id,
-            email: input.email,
-            name: nonEmpty(input.name) ?? null,
-            token: input.token,
-            disabled: false,
-            proxy_disabled: false,
-            validation_blocked: false,
-            created_at: timestamp,
-            last_used: timestamp,
-          });
+          const account = newAccount(id, input, timestamp);
           const outcome = await write(account, '0');
           if (outcome !== 'written') continue;
           await redis.hsetnx(keys.meta, 'current_account_id', id);
