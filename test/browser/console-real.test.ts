@@ -2,10 +2,9 @@
  * The console's browser scenarios against the real gateway (agw serve's runtime) and the fake Google: the same
  * scenarios as console.test.ts, with a server control that acts through the fake and the pool.
  */
-import { after, before, describe, test } from 'node:test';
-import { type Harness, startHarness } from '../harness/gateway-harness.ts';
-import { launchBrowser, type TestBrowser } from './browser.ts';
-import { ensureConsoleBuilt } from './build-console.ts';
+import { describe, test } from 'node:test';
+import type { Harness } from '../harness/gateway-harness.ts';
+import { consoleAgainstGateway } from './console-harness.ts';
 import { type ServerControl, scenarios } from './scenarios.ts';
 
 const password = 'real-console-password';
@@ -56,26 +55,11 @@ function serverControl(harness: Harness): ServerControl {
 }
 
 describe('web console against the real gateway', () => {
-  let harness: Harness;
-  let browser: TestBrowser;
-
-  before(async () => {
-    const consoleDirectory = await ensureConsoleBuilt();
-    harness = await startHarness({
-      accounts: [{ email: 'seeded@example.com' }],
-      settings: { 'proxy.admin_password': password },
-      consoleDirectory,
-    });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const setup = consoleAgainstGateway({ email: 'seeded@example.com', password });
 
   for (const scenario of scenarios) {
     test(scenario.name, async () => {
+      const { harness, browser } = setup;
       await browser.context.clearCookies();
       const page = await browser.context.newPage();
       try {

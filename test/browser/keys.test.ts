@@ -3,42 +3,24 @@
  * once), see it listed by its hint only, revoke it (refused at once).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type Harness, startHarness } from '../harness/gateway-harness.ts';
-import { launchBrowser, type TestBrowser } from './browser.ts';
-import { ensureConsoleBuilt } from './build-console.ts';
+import { test } from 'node:test';
+import { consoleAgainstGateway } from './console-harness.ts';
 
 const password = 'keys-console-password';
-let harness: Harness;
-let browser: TestBrowser;
-
-before(async () => {
-  const consoleDirectory = await ensureConsoleBuilt();
-  harness = await startHarness({
-    accounts: [{ email: 'keys-console@example.com' }],
-    settings: { 'proxy.admin_password': password },
-    consoleDirectory,
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await harness?.close();
-});
+const setup = consoleAgainstGateway({ email: 'keys-console@example.com', password });
 
 const chat = (key: string) =>
-  fetch(`${harness.url}/v1/chat/completions`, {
+  fetch(`${setup.harness.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'gemini-3-flash', messages: [{ role: 'user', content: 'hi' }] }),
   });
 
 test('the Keys page creates a key shown once, lists it without the key, and revokes it', async () => {
-  const page = await browser.context.newPage();
+  const page = await setup.browser.context.newPage();
   page.setDefaultTimeout(10_000);
   try {
-    await page.goto(`${harness.url}/#/keys`);
+    await page.goto(`${setup.harness.url}/#/keys`);
     await page.getByLabel('Admin password').fill(password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
