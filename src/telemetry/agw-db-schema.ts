@@ -17,6 +17,7 @@
  * version of its own yet.
  */
 import type { DatabaseSync } from 'node:sqlite';
+import { inWriteTransaction } from './sqlite-transaction.ts';
 
 interface Migration {
   version: number;
@@ -105,8 +106,7 @@ function versionOf(database: DatabaseSync): number {
  */
 export function migrateAgwDatabase(database: DatabaseSync): void {
   if (versionOf(database) >= agwDatabaseVersion) return;
-  database.exec('BEGIN IMMEDIATE');
-  try {
+  inWriteTransaction(database, () => {
     // Read again under the write lock: another process may have migrated while this one waited.
     const current = versionOf(database);
     for (const migration of migrations) {
@@ -114,9 +114,5 @@ export function migrateAgwDatabase(database: DatabaseSync): void {
       migration.apply(database);
       database.exec(`PRAGMA user_version = ${migration.version}`);
     }
-    database.exec('COMMIT');
-  } catch (error) {
-    database.exec('ROLLBACK');
-    throw error;
-  }
+  });
 }

@@ -3,6 +3,7 @@ import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
 import { type RequestLogEntry, type RequestLogRow, type RequestProtocol, toStoredRow } from './request-log-row.ts';
 import { openOrDisabled, openSqliteFile } from './sqlite-file.ts';
+import { inWriteTransaction } from './sqlite-transaction.ts';
 
 export type { RequestLogEntry, RequestLogRow, RequestProtocol } from './request-log-row.ts';
 
@@ -277,14 +278,9 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
     const rows = queue;
     queue = [];
     try {
-      database.exec('BEGIN IMMEDIATE');
-      try {
+      inWriteTransaction(database, () => {
         for (const row of rows) insert.run(...toParameters(row));
-        database.exec('COMMIT');
-      } catch (error) {
-        database.exec('ROLLBACK');
-        throw error;
-      }
+      });
       stats.transactions += 1;
       stats.written += rows.length;
       if (now() - lastPrune >= pruneIntervalMs) prune();

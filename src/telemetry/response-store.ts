@@ -11,6 +11,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
 import { type Logger, silentLogger } from './log-port.ts';
 import { openOrDisabled, openSqliteFile } from './sqlite-file.ts';
+import { inWriteTransaction } from './sqlite-transaction.ts';
 
 const dayMs = 86_400_000;
 
@@ -132,19 +133,14 @@ export function openResponseStore(options: ResponseStoreOptions): ResponseStore 
     const entries = [...queue.values()];
     queue.clear();
     try {
-      database.exec('BEGIN IMMEDIATE');
-      try {
+      inWriteTransaction(database, () => {
         for (const entry of entries) {
           const response = JSON.stringify(entry.response);
           const items = JSON.stringify(entry.items);
           upsert.run(entry.id, entry.createdAt, entry.model, response, items, response.length + items.length);
         }
         prune();
-        database.exec('COMMIT');
-      } catch (error) {
-        database.exec('ROLLBACK');
-        throw error;
-      }
+      });
       return entries.length;
     } catch (error) {
       logger.warn(

@@ -9,6 +9,7 @@ import { GatewayError } from '../errors/catalogue.ts';
 import { generateKeyId, generateUserKey, hashUserKey, keyHint } from '../keys/key-secret.ts';
 import type { UserKeyRecord, UserKeySpec } from '../keys/user-key.ts';
 import { openSqliteFile } from './sqlite-file.ts';
+import { inWriteTransaction } from './sqlite-transaction.ts';
 
 export interface UserKeyStore {
   /** Stores a new key and returns its record with the key, which is never available again. */
@@ -83,17 +84,7 @@ export function openUserKeyStore(options: { path: string; busyTimeoutMs?: number
   const bump = database.prepare("UPDATE agw_meta SET value = value + 1 WHERE name = 'user_keys_generation'");
   const readGeneration = database.prepare("SELECT value FROM agw_meta WHERE name = 'user_keys_generation'");
 
-  const inTransaction = <T>(work: () => T): T => {
-    database.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      database.exec('COMMIT');
-      return result;
-    } catch (error) {
-      database.exec('ROLLBACK');
-      throw error;
-    }
-  };
+  const inTransaction = <T>(work: () => T): T => inWriteTransaction(database, work);
 
   const find = (idOrName: string): UserKeyRecord | undefined => {
     const row = (selectById.get(idOrName) ?? selectActiveByName.get(idOrName)) as Row | undefined;
