@@ -170,17 +170,24 @@ export function createUpstreamTransport(
     const callerSignal = call.signal;
     if (callerSignal?.aborted) throw callerAbortReason(callerSignal);
 
-    // The total budget is a timer that aborts, so it also cuts a body that keeps trickling in.
+    // The total budget is a timer that aborts, so it also cuts a body that keeps trickling in. The caller's cancel
+    // aborts the same controller through a listener removed when the call ends. Not AbortSignal.any(): Node ties a
+    // composite signal to its sources with WeakRefs and FinalizationRegistry cells that outlive the call; after
+    // 9,000 requests about 11,000 WeakRefs and 14,500 cells were still alive after a full GC (none with the
+    // listener). docs/performance.md, "Added latency at moderate load".
     const total = new AbortController();
     const timer = setTimeout(() => total.abort(), timeouts.totalMs);
     timer.unref();
+    const onCallerAbort = () => total.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
     };
-    const signal = callerSignal ? AbortSignal.any([callerSignal, total.signal]) : total.signal;
+    const signal = total.signal;
     const failure: FailureContext = {
       method: call.method,
       timeouts,

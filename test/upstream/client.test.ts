@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/catalogue.ts';
@@ -244,6 +245,21 @@ describe('timeouts and cancellation', () => {
     const error = await anyRejection(pending);
     assert.equal((error as Error).message, 'gone');
     await closed;
+  });
+
+  test("a finished call lets go of the caller's signal, and a later abort of it touches nothing", async () => {
+    const server = await upstreamServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end('data: 1\n\n');
+    });
+    const controller = new AbortController();
+    const response = await client([server.base]).call({ ...baseCall, signal: controller.signal });
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1, 'linked while the call runs');
+    assert.equal(await drain(response.body), 'data: 1\n\n');
+    // The link is a listener removed when the call ends (not AbortSignal.any(), whose weak links outlive the call:
+    // docs/performance.md), so a long-lived caller signal does not collect one per call.
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+    controller.abort(new Error('late'));
   });
 
   test('breaking out of the iteration early destroys the upstream stream', async () => {
