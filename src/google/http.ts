@@ -4,6 +4,7 @@
  * time budget, the caller's AbortSignal, and NO retries — the pool's rotation loop is the only retry loop.
  */
 import { Agent, type Dispatcher, request } from 'undici';
+import { callDeadline } from '../upstream/call-deadline.ts';
 import { errorCodeOf } from '../upstream/error-code.ts';
 
 /** An Agent for the auth calls; its creator closes it. */
@@ -57,8 +58,8 @@ async function send(
   body: string | undefined,
   options: HttpCallOptions,
 ): Promise<HttpResult> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const deadline = callDeadline(options.signal, options.timeoutMs);
+  const signal = deadline.signal;
   try {
     const response = await request(url, {
       method,
@@ -76,10 +77,12 @@ async function send(
     const explained = options.explainFailure?.(error);
     if (explained !== undefined) throw explained;
     const code = errorCodeOf(error);
-    if (timeout.aborted || code?.includes('TIMEOUT')) {
+    if (deadline.timedOut || code?.includes('TIMEOUT')) {
       throw new TransportError('timeout', `No answer from ${host} within ${options.timeoutMs} ms`);
     }
     throw new TransportError('network', `Could not reach ${host} (${code ?? 'network error'})`, { cause: error });
+  } finally {
+    deadline.release();
   }
 }
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, type Dispatcher, request } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
+import { callDeadline } from './call-deadline.ts';
 import { errorCodeOf } from './error-code.ts';
 import { pacedPieces } from './json-payload.ts';
 import type { OutboundProxies, ProxyChoice } from './proxy/outbound-proxies.ts';
@@ -170,23 +171,10 @@ export function createUpstreamTransport(
     const callerSignal = call.signal;
     if (callerSignal?.aborted) throw callerAbortReason(callerSignal);
 
-    // The total budget is a timer that aborts, so it also cuts a body that keeps trickling in. The caller's cancel
-    // aborts the same controller through a listener removed when the call ends. Not AbortSignal.any(): Node ties a
-    // composite signal to its sources with WeakRefs and FinalizationRegistry cells that outlive the call; after
-    // 9,000 requests about 11,000 WeakRefs and 14,500 cells were still alive after a full GC (none with the
-    // listener). docs/performance.md, "Added latency at moderate load".
-    const total = new AbortController();
-    const timer = setTimeout(() => total.abort(), timeouts.totalMs);
-    timer.unref();
-    const onCallerAbort = () => total.abort(callerSignal?.reason);
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-    };
+    // The total budget is a timer that aborts, so it also cuts a body that keeps trickling in; the caller's cancel
+    // aborts the same signal. Both are let go when the call ends (call-deadline.ts says why not AbortSignal.any).
+    const total = callDeadline(callerSignal, timeouts.totalMs);
+    const finish = () => total.release();
     const signal = total.signal;
     const failure: FailureContext = {
       method: call.method,
