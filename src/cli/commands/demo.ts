@@ -83,9 +83,13 @@ export function registerDemoCommand(program: Command): void {
       printLine('');
       printLine('Press Ctrl-C to stop.');
       await stopSignal();
-      await gateway.close();
-      await fake.close();
-      logger.close();
-      await rm(dataDir, { recursive: true, force: true });
+      try {
+        await gateway.close();
+        await fake.close();
+        logger.close();
+      } finally {
+        // The demo's data is removed on exit even when closing something failed.
+        await rm(dataDir, { recursive: true, force: true });
+      }
     });
 }
