@@ -6,9 +6,10 @@
  * bodies or tokens. Its owner (the composition root) closes it.
  */
 import { createHash } from 'node:crypto';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
 import { callDeadline } from './call-deadline.ts';
+import { type AnswerBody, type DispatchAnswer, dispatchCall } from './dispatch-call.ts';
 import { errorCodeOf } from './error-code.ts';
 import { pacedPieces } from './json-payload.ts';
 import type { OutboundProxies, ProxyChoice } from './proxy/outbound-proxies.ts';
@@ -189,11 +190,12 @@ export function createUpstreamTransport(
         const endpoint = policy.endpoints[index]!;
         const url = `${endpoint}:${call.method}${call.query ? `?${call.query}` : ''}`;
         const proxy = proxies?.choose(url, call.proxy);
-        let response: Dispatcher.ResponseData;
+        let response: DispatchAnswer;
         try {
-          response = await request(url, {
-            dispatcher: dispatcherFor(call.headers, proxy),
-            method: 'POST',
+          const target = new URL(url);
+          response = await dispatchCall(dispatcherFor(call.headers, proxy), {
+            origin: target.origin,
+            path: `${target.pathname}${target.search}`,
             headers: Array.isArray(call.body)
               ? { ...call.headers, 'content-length': String(byteLength(call.body)) }
               : call.headers,
@@ -218,7 +220,7 @@ export function createUpstreamTransport(
         const isLast = index === policy.endpoints.length - 1;
         if (policy.fallbackOn(status) && !isLast) {
           attempts.push({ endpoint, status });
-          await response.body.dump({ limit: discardLimitBytes }).catch(() => undefined);
+          await response.body.dump(discardLimitBytes).catch(() => undefined);
           continue;
         }
         if (!isLast && policy.inspectBodyOn?.(status) === true && policy.fallbackOnBody !== undefined) {
@@ -265,14 +267,13 @@ export function createUpstreamTransport(
 }
 
 /** Reads an error body, at most `discardLimitBytes` (the rest is dropped with the connection). */
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+async function readLimited(body: AnswerBody): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
   let size = 0;
   for await (const chunk of body) {
-    const piece = chunk as Uint8Array;
-    size += piece.length;
-    text += decoder.decode(piece, { stream: true });
+    size += chunk.length;
+    text += decoder.decode(chunk, { stream: true });
     if (size > discardLimitBytes) {
       body.destroy();
       break;
@@ -282,7 +283,7 @@ async function readLimited(body: Dispatcher.ResponseData['body']): Promise<strin
 }
 
 /** A non-2xx answer whose body was already read (to decide on the fallback), handed on as it was. */
-function bufferedResponse(response: Dispatcher.ResponseData, endpoint: string, text: string): UpstreamResponse {
+function bufferedResponse(response: DispatchAnswer, endpoint: string, text: string): UpstreamResponse {
   const bytes = new TextEncoder().encode(text);
   const body: UpstreamBody = {
     [Symbol.asyncIterator]: () => yieldBytes(bytes),
@@ -324,7 +325,7 @@ async function* yieldBytes(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 }
 
 interface BodyReading {
-  readonly raw: Dispatcher.ResponseData['body'];
+  readonly raw: AnswerBody;
   readonly mapError: (error: unknown) => unknown;
   readonly finish: () => void;
   iterated: boolean;
@@ -335,7 +336,7 @@ async function* readBody(reading: BodyReading): AsyncGenerator<Uint8Array> {
   reading.iterated = true;
   const { raw } = reading;
   try {
-    for await (const chunk of raw) yield chunk as Uint8Array;
+    for await (const chunk of raw) yield chunk;
   } catch (error) {
     throw reading.mapError(error);
   } finally {
@@ -346,13 +347,13 @@ async function* readBody(reading: BodyReading): AsyncGenerator<Uint8Array> {
 }
 
 function wrapResponse(
-  response: Dispatcher.ResponseData,
+  response: DispatchAnswer,
   endpoint: string,
   context: FailureContext,
   finish: () => void,
 ): UpstreamResponse {
   const raw = response.body;
-  raw.once('close', finish);
+  raw.onClose(finish);
   const { method } = context;
   const mapError = (error: unknown): unknown => {
     if (context.callerSignal?.aborted) return callerAbortReason(context.callerSignal);
