@@ -6,6 +6,9 @@
  * `--rounds` rounds (5). Reports the medians over the rounds, the gateway's CPU per request and its event-loop
  * wake-ups per request (from /proc: voluntary context switches), which is where waiting hides.
  *
+ * `--arrivals open` replaces the sixteen clients by requests arriving at random at the rate that keeps sixteen in
+ * flight on average (320/s with a 50 ms upstream); see openLoopLatency in fine-latency.ts for why both are shown.
+ *
  * `--stages` preloads bench/stage-probe.ts into the gateway and adds where its time went (waiting inside undici
  * before the upstream request is written, the upstream leg, the event loop's delay).
  * `--profile DIR` writes a CPU profile of the gateway into DIR (open it in Chrome DevTools or speedscope).
@@ -18,7 +21,7 @@ import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { tempDir } from '../test/support/temp-dir.ts';
-import { type FineLatency, fineLatency, median, round } from './fine-latency.ts';
+import { type FineLatency, fineLatency, median, openLoopLatency, round, type Target } from './fine-latency.ts';
 import { readCpuSeconds, startChild, startFakeAndGateway, stop } from './processes.ts';
 import { benchTargets } from './targets.ts';
 
@@ -32,6 +35,11 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Preload bench/stage-probe.ts into the gateway and print where its time went (undici stages, loop delay). */
     stages: { type: 'boolean', default: false },
+    /**
+     * `closed` (default): `--connections` clients, each sending its next request when its answer is in. `open`:
+     * requests arrive at random at the rate that keeps `--connections` in flight on average (connections / latency).
+     */
+    arrivals: { type: 'string', default: 'closed' },
     /** Extra Node/V8 options for the gateway, space-separated (e.g. `--max-semi-space-size=2`). */
     'node-options': { type: 'string', default: '' },
   },
@@ -40,6 +48,14 @@ const latencyMs = Number(values.latency);
 const connections = Number(values.connections);
 const requests = Number(values.requests);
 const rounds = Number(values.rounds);
+if (values.arrivals !== 'closed' && values.arrivals !== 'open') throw new Error('--arrivals is closed or open');
+/** Requests per second that keep `connections` in flight on average with this upstream latency (Little's law). */
+const openRate = connections / (Math.max(1, latencyMs) / 1_000);
+/** One measured run under the chosen arrival pattern; `round_` seeds the open loop so all targets see the same one. */
+const measure = (target: Target, round_: number): Promise<FineLatency> =>
+  values.arrivals === 'open'
+    ? openLoopLatency(target, openRate, requests, round_ + 1)
+    : fineLatency(target, connections, requests);
 
 /** Voluntary context switches of every thread of `pid`: each is a sleep, mostly the event loop waiting in epoll. */
 async function voluntarySwitches(pid: number): Promise<number> {
@@ -92,9 +108,9 @@ async function main(): Promise<void> {
 
     const rows: Array<Record<string, number>> = [];
     for (let round_ = 0; round_ < rounds; round_ += 1) {
-      const directRun = await fineLatency(directTarget, connections, requests);
-      const bareRun = await measured(bare.child.pid!, () => fineLatency(bareTarget, connections, requests));
-      const agwRun = await measured(pid, () => fineLatency(agwTarget, connections, requests));
+      const directRun = await measure(directTarget, round_);
+      const bareRun = await measured(bare.child.pid!, () => measure(bareTarget, round_));
+      const agwRun = await measured(pid, () => measure(agwTarget, round_));
       rows.push({
         directP50Ms: directRun.p50Ms,
         directP99Ms: directRun.p99Ms,
@@ -129,6 +145,7 @@ async function main(): Promise<void> {
           date: new Date().toISOString(),
           latencyMs,
           connections,
+          arrivals: values.arrivals,
           requests,
           rounds,
           ...summary,

@@ -49,3 +49,47 @@ export function median(values: number[]): number {
 }
 
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+/**
+ * The same measurement with an open loop: requests start at random (exponential) intervals averaging `rate` per
+ * second, whatever the answers do, and each latency counts from the moment its request was due, so a stall is not
+ * hidden by clients that stop sending while they wait. A closed loop with a constant upstream latency keeps its
+ * clients in step (all sixteen answers arrive together, all sixteen requests leave together), which measures bursts;
+ * real clients arrive at random. The seed makes the arrival pattern the same for every target compared.
+ */
+export async function openLoopLatency(target: Target, rate: number, count: number, seed = 1): Promise<FineLatency> {
+  const dispatcher = new Agent({ connections: 256 });
+  let state = seed;
+  const random = (): number => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return (state + 0.5) / 2_147_483_648;
+  };
+  const latencies: number[] = [];
+  const calls: Array<Promise<void>> = [];
+  const start = performance.now();
+  let dueMs = 0;
+  for (let index = 0; index < count; index += 1) {
+    dueMs += (-Math.log(random()) / rate) * 1_000;
+    const waitMs = start + dueMs - performance.now();
+    if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const due = start + dueMs;
+    calls.push(
+      (async () => {
+        const response = await request(target.url, {
+          method: 'POST',
+          headers: target.headers,
+          body: target.body,
+          dispatcher,
+        });
+        await response.body.dump();
+        latencies.push(performance.now() - due);
+      })(),
+    );
+  }
+  await Promise.all(calls);
+  await dispatcher.close();
+  latencies.sort((left, right) => left - right);
+  const at = (fraction: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))] ?? Number.NaN;
+  return { p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99) };
+}
