@@ -37,6 +37,11 @@ export async function fineLatency(target: Target, connections: number, count: nu
     }),
   );
   await dispatcher.close();
+  return percentiles(latencies);
+}
+
+/** p50, p90 and p99 of `latencies` (sorted in place). */
+function percentiles(latencies: number[]): FineLatency {
   latencies.sort((left, right) => left - right);
   const at = (fraction: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))] ?? Number.NaN;
@@ -88,8 +93,5 @@ export async function openLoopLatency(target: Target, rate: number, count: numbe
   }
   await Promise.all(calls);
   await dispatcher.close();
-  latencies.sort((left, right) => left - right);
-  const at = (fraction: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))] ?? Number.NaN;
-  return { p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99) };
+  return percentiles(latencies);
 }
