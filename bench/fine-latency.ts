@@ -24,20 +24,24 @@ export async function fineLatency(target: Target, connections: number, count: nu
     Array.from({ length: connections }, async () => {
       while (started < count) {
         started += 1;
-        const begin = performance.now();
-        const response = await request(target.url, {
-          method: 'POST',
-          headers: target.headers,
-          body: target.body,
-          dispatcher,
-        });
-        await response.body.dump();
-        latencies.push(performance.now() - begin);
+        latencies.push(await timedRequest(target, dispatcher, performance.now()));
       }
     }),
   );
   await dispatcher.close();
   return percentiles(latencies);
+}
+
+/** Sends one request, reads its whole answer and returns the milliseconds since `since`. */
+async function timedRequest(target: Target, dispatcher: Agent, since: number): Promise<number> {
+  const response = await request(target.url, {
+    method: 'POST',
+    headers: target.headers,
+    body: target.body,
+    dispatcher,
+  });
+  await response.body.dump();
+  return performance.now() - since;
 }
 
 /** p50, p90 and p99 of `latencies` (sorted in place). */
@@ -78,18 +82,7 @@ export async function openLoopLatency(target: Target, rate: number, count: numbe
     const waitMs = start + dueMs - performance.now();
     if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
     const due = start + dueMs;
-    calls.push(
-      (async () => {
-        const response = await request(target.url, {
-          method: 'POST',
-          headers: target.headers,
-          body: target.body,
-          dispatcher,
-        });
-        await response.body.dump();
-        latencies.push(performance.now() - due);
-      })(),
-    );
+    calls.push(timedRequest(target, dispatcher, due).then((latency) => void latencies.push(latency)));
   }
   await Promise.all(calls);
   await dispatcher.close();

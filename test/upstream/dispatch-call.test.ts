@@ -101,12 +101,15 @@ test('answer body: a failure reaches a waiting reader, and a finished body close
   assert.equal(controller.aborts.length, 0);
 });
 
-test('dispatch call: the signal listener is removed when the answer ends', async () => {
-  const signal = new AbortController().signal;
-  let handler: Dispatcher.DispatchHandler | undefined;
+/** Starts a call on a dispatcher that only captures the handler, so the test plays undici's part. */
+function startCall(signal: AbortSignal): {
+  answer: ReturnType<typeof dispatchCall>;
+  handler: () => Dispatcher.DispatchHandler;
+} {
+  let captured: Dispatcher.DispatchHandler | undefined;
   const dispatcher = {
     dispatch(_options: Dispatcher.DispatchOptions, given: Dispatcher.DispatchHandler) {
-      handler = given;
+      captured = given;
       return true;
     },
   } as unknown as Dispatcher;
@@ -119,14 +122,28 @@ test('dispatch call: the signal listener is removed when the answer ends', async
     headersTimeout: 1_000,
     bodyTimeout: 1_000,
   });
+  return {
+    answer,
+    handler: () => {
+      assert.ok(captured, 'the call was dispatched');
+      return captured;
+    },
+  };
+}
+
+test('dispatch call: the signal listener is removed when the answer ends', async () => {
+  const signal = new AbortController().signal;
+  const call = startCall(signal);
+  const answer = call.answer;
+  const handler = call.handler();
   assert.equal(getEventListeners(signal, 'abort').length, 1);
   const controller = recordingController();
-  handler!.onRequestStart?.(controller, {});
-  handler!.onResponseStart?.(controller, 200, { 'content-type': 'text/event-stream' }, 'OK');
+  handler.onRequestStart?.(controller, {});
+  handler.onResponseStart?.(controller, 200, { 'content-type': 'text/event-stream' }, 'OK');
   const { statusCode, body } = await answer;
   assert.equal(statusCode, 200);
-  handler!.onResponseData?.(controller, Buffer.from('data: 1\n\n'));
-  handler!.onResponseEnd?.(controller, {});
+  handler.onResponseData?.(controller, Buffer.from('data: 1\n\n'));
+  handler.onResponseEnd?.(controller, {});
   const text: string[] = [];
   for await (const chunk of body) text.push(Buffer.from(chunk).toString());
   assert.deepEqual(text, ['data: 1\n\n']);
@@ -135,24 +152,11 @@ test('dispatch call: the signal listener is removed when the answer ends', async
 
 test('dispatch call: aborting before the headers rejects with the reason and aborts the request', async () => {
   const caller = new AbortController();
-  let handler: Dispatcher.DispatchHandler | undefined;
-  const dispatcher = {
-    dispatch(_options: Dispatcher.DispatchOptions, given: Dispatcher.DispatchHandler) {
-      handler = given;
-      return true;
-    },
-  } as unknown as Dispatcher;
-  const answer = dispatchCall(dispatcher, {
-    origin: 'http://127.0.0.1:1',
-    path: '/',
-    headers: {},
-    body: '{}',
-    signal: caller.signal,
-    headersTimeout: 1_000,
-    bodyTimeout: 1_000,
-  });
+  const call = startCall(caller.signal);
+  const answer = call.answer;
+  const handler = call.handler();
   const controller = recordingController();
-  handler!.onRequestStart?.(controller, {});
+  handler.onRequestStart?.(controller, {});
   const reason = new Error('client left');
   caller.abort(reason);
   await assert.rejects(answer, (error) => error === reason);
