@@ -3,8 +3,8 @@
  * stream. undici's `request()` wraps every call in an AsyncResource, a Readable body, an end-of-stream watcher and
  * abort listeners; measured on the generation path (docs/performance.md, "Added latency at moderate load") those
  * per-call objects were the largest share of what survived each young-generation GC and so lengthened every pause.
- * The handler here is one class, its body another, and the only listener is on the caller's signal, removed when
- * the call settles.
+ * The handler here is one class, its body another, and the only listener is a function on the caller's signal,
+ * removed when the call settles.
  */
 import type { Dispatcher } from 'undici';
 
@@ -172,16 +172,19 @@ class CallHandler implements Dispatcher.DispatchHandler {
     this.#signal = signal;
     this.#resolve = resolve;
     this.#reject = reject;
-    signal.addEventListener('abort', this, { once: true });
+    signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  /** The signal's listener (an object listener: no closure per call). */
-  handleEvent(): void {
+  /**
+   * The signal's listener, a function: Node wraps an object listener (`handleEvent`) in a closure that kept the
+   * whole call alive through young-generation GCs (docs/performance.md, "What kept finished requests").
+   */
+  readonly #onAbort = (): void => {
     const reason = this.#signal.reason as Error;
     this.#controller?.abort(reason);
     this.#body?.fail(reason);
     this.#settle(reason);
-  }
+  };
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
@@ -226,7 +229,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
   }
 
   #release(): void {
-    this.#signal.removeEventListener('abort', this);
+    this.#signal.removeEventListener('abort', this.#onAbort);
     this.#controller = undefined;
   }
 }
