@@ -150,14 +150,12 @@ export function createJsonScanner(options: JsonScannerOptions): JsonScanner {
       index = stop + 1;
     }
     state.scanned = offset + length;
+    scanner.scannedBytes = state.scanned;
     Object.assign(state, { inString, escaping, afterColon, lastString, captured, searching, runStart });
   }
 
-  return {
-    push,
-    ranges,
-    get scannedBytes() {
-      return state.scanned;
-    },
-  };
+  // A plain property kept up to date by push(), not a getter: an object literal with an accessor, made per body,
+  // gets a hidden class of its own and keeps this scope past young-generation GCs (test/source/young-garbage.test.ts).
+  const scanner = { push, ranges, scannedBytes: 0 };
+  return scanner;
 }

@@ -14,21 +14,53 @@ export interface SseChannelOptions {
   heartbeatFrame?: string;
 }
 
-export function createSseChannel(reply: FastifyReply, options: SseChannelOptions = {}): StreamSink {
-  const stream = new PassThrough();
-  let opened = false;
-  let closed = false;
-  const heartbeatFrame = options.heartbeatFrame ?? ': ping\n\n';
+/**
+ * A class, so `opened` and `closed` are prototype getters: an object literal with accessors, made per response, gets
+ * a hidden class of its own and kept the reply (the whole request) past young-generation GCs
+ * (test/source/young-garbage.test.ts).
+ */
+class SseChannel implements StreamSink {
+  readonly #reply: FastifyReply;
+  readonly #stream = new PassThrough();
+  readonly #heartbeatFrame: string;
+  #opened = false;
+  #closed = false;
 
-  reply.raw.once('close', () => {
-    closed = true;
-    stream.destroy();
-  });
+  constructor(reply: FastifyReply, options: SseChannelOptions) {
+    this.#reply = reply;
+    this.#heartbeatFrame = options.heartbeatFrame ?? ': ping\n\n';
+    reply.raw.once('close', () => {
+      this.#closed = true;
+      this.#stream.destroy();
+    });
+  }
 
-  const open = (): void => {
-    if (opened) return;
-    opened = true;
-    reply
+  get opened(): boolean {
+    return this.#opened;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async write(frames: readonly string[]): Promise<void> {
+    if (frames.length > 0) await this.#writeText(frames.join(''));
+  }
+
+  ping(): Promise<void> {
+    return this.#writeText(this.#heartbeatFrame);
+  }
+
+  end(): void {
+    this.#open();
+    this.#closed = true;
+    this.#stream.end();
+  }
+
+  #open(): void {
+    if (this.#opened) return;
+    this.#opened = true;
+    this.#reply
       .code(200)
       .headers({
         'content-type': 'text/event-stream; charset=utf-8',
@@ -36,12 +68,13 @@ export function createSseChannel(reply: FastifyReply, options: SseChannelOptions
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       })
-      .send(stream);
-  };
+      .send(this.#stream);
+  }
 
-  const writeText = async (text: string): Promise<void> => {
-    if (closed) return;
-    open();
+  async #writeText(text: string): Promise<void> {
+    if (this.#closed) return;
+    this.#open();
+    const stream = this.#stream;
     if (stream.write(text)) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -52,23 +85,9 @@ export function createSseChannel(reply: FastifyReply, options: SseChannelOptions
       stream.once('drain', done);
       stream.once('close', done);
     });
-  };
+  }
+}
 
-  return {
-    get opened() {
-      return opened;
-    },
-    get closed() {
-      return closed;
-    },
-    async write(frames) {
-      if (frames.length > 0) await writeText(frames.join(''));
-    },
-    ping: () => writeText(heartbeatFrame),
-    end() {
-      open();
-      closed = true;
-      stream.end();
-    },
-  };
+export function createSseChannel(reply: FastifyReply, options: SseChannelOptions = {}): StreamSink {
+  return new SseChannel(reply, options);
 }

@@ -83,7 +83,6 @@ const truncatedMessage = 'The upstream stream ended before the answer was comple
 /** Creates the state machine for one answer. */
 export function createMessagesEventEncoder(options: MessagesEncoderOptions): MessagesEventEncoder {
   let started = false;
-  let done = false;
   let nextIndex = 0;
   let open: { kind: 'thinking' | 'text'; index: number } | undefined;
   let heldSignature: string | undefined;
@@ -140,7 +139,7 @@ export function createMessagesEventEncoder(options: MessagesEncoderOptions): Mes
     start(out);
     close(out);
     out.push({ type: 'error', error: { type: streamErrorType(code), message } });
-    done = true;
+    encoder.done = true;
   };
 
   const appendText = (out: AnthropicStreamEvent[], text: string): void => {
@@ -226,15 +225,18 @@ export function createMessagesEventEncoder(options: MessagesEncoderOptions): Mes
     },
   };
 
-  return {
+  // `done` is a plain property the functions set, not a getter: an object literal with an accessor, made per
+  // answer, gets a hidden class of its own and keeps this whole scope past young-generation GCs
+  // (test/source/young-garbage.test.ts).
+  const encoder: MessagesEventEncoder & { done: boolean } = {
     push(event) {
-      if (done) return [];
+      if (encoder.done) return [];
       const out: AnthropicStreamEvent[] = [];
       (handlers[event.type] as (out: AnthropicStreamEvent[], event: CanonicalEvent) => void)(out, event);
       return out;
     },
     end() {
-      if (done) return [];
+      if (encoder.done) return [];
       const out: AnthropicStreamEvent[] = [];
       if (finish === undefined) {
         // No finish reason means the answer was cut off; saying end_turn would hide that (weakness 7).
@@ -249,13 +251,12 @@ export function createMessagesEventEncoder(options: MessagesEncoderOptions): Mes
         usage: anthropicUsage(usage),
       });
       out.push({ type: 'message_stop' });
-      done = true;
+      encoder.done = true;
       return out;
     },
-    get done() {
-      return done;
-    },
+    done: false,
   };
+  return encoder;
 }
 
 function stopReason(finish: { reason: FinishReason; rawReason: string }, sawToolUse: boolean): StopReason {

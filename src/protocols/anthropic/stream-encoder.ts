@@ -2,7 +2,12 @@
  * Canonical events → Anthropic SSE frames (`event: <type>\ndata: <json>\n\n`), for `stream: true` requests.
  */
 import type { CanonicalEvent } from '../canonical/types.ts';
-import { type AnthropicStreamEvent, createMessagesEventEncoder, type MessagesEncoderOptions } from './event-encoder.ts';
+import {
+  type AnthropicStreamEvent,
+  createMessagesEventEncoder,
+  type MessagesEncoderOptions,
+  type MessagesEventEncoder,
+} from './event-encoder.ts';
 
 export interface MessagesStreamEncoder {
   /** Frames for one canonical event (often none, sometimes several). */
@@ -20,15 +25,32 @@ export function sseFrame(event: AnthropicStreamEvent | { type: 'ping' }): string
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
+/** The SSE encoder of one answer: a class, so `done` is a prototype getter (test/source/young-garbage.test.ts). */
+class MessagesSseEncoder implements MessagesStreamEncoder {
+  readonly #events: MessagesEventEncoder;
+
+  constructor(options: MessagesEncoderOptions) {
+    this.#events = createMessagesEventEncoder(options);
+  }
+
+  push(event: CanonicalEvent): string[] {
+    return this.#events.push(event).map(sseFrame);
+  }
+
+  end(): string[] {
+    return this.#events.end().map(sseFrame);
+  }
+
+  ping(): string {
+    return sseFrame({ type: 'ping' });
+  }
+
+  get done(): boolean {
+    return this.#events.done;
+  }
+}
+
 /** Creates the SSE encoder for one answer. */
 export function createMessagesStreamEncoder(options: MessagesEncoderOptions): MessagesStreamEncoder {
-  const encoder = createMessagesEventEncoder(options);
-  return {
-    push: (event) => encoder.push(event).map(sseFrame),
-    end: () => encoder.end().map(sseFrame),
-    ping: () => sseFrame({ type: 'ping' }),
-    get done() {
-      return encoder.done;
-    },
-  };
+  return new MessagesSseEncoder(options);
 }

@@ -77,16 +77,20 @@ export interface SignatureRetryGuard {
 }
 
 /** One guard per client request: it hands out at most one thinking-free retry. */
+class SignatureRetry implements SignatureRetryGuard {
+  #retried = false;
+
+  retryFor<Request extends CanonicalRequest>(request: Request, status: number, bodyText: string): Request | undefined {
+    if (this.#retried || !isSignatureError(status, bodyText)) return undefined;
+    this.#retried = true;
+    return withoutThinking(request);
+  }
+
+  get retried(): boolean {
+    return this.#retried;
+  }
+}
+
 export function createSignatureRetryGuard(): SignatureRetryGuard {
-  let retried = false;
-  return {
-    retryFor(request, status, bodyText) {
-      if (retried || !isSignatureError(status, bodyText)) return undefined;
-      retried = true;
-      return withoutThinking(request);
-    },
-    get retried() {
-      return retried;
-    },
-  };
+  return new SignatureRetry();
 }
