@@ -55,7 +55,6 @@ export function createJsonScanner(options: JsonScannerOptions): JsonScanner {
   const ranges: ByteRange[] = [];
   const capture = Buffer.alloc(keyCaptureBytes);
   const state = {
-    scanned: 0,
     inString: false,
     /** 0, escapeLetterNext, or how many hex digits of a `\u` escape are still to come. */
     escaping: 0,
@@ -74,7 +73,7 @@ export function createJsonScanner(options: JsonScannerOptions): JsonScanner {
   function push(chunk: Uint8Array): void {
     // Locals in the loop (closure state is slower to reach); written back at the end.
     let { inString, escaping, afterColon, lastString, captured, searching, runStart } = state;
-    const offset = state.scanned;
+    const offset = scanner.scannedBytes;
     const length = chunk.length;
     /** The next quote and backslash at or after `index` (native searches, each repeated only once passed). */
     let quoteAt = -2;
@@ -149,8 +148,7 @@ export function createJsonScanner(options: JsonScannerOptions): JsonScanner {
       }
       index = stop + 1;
     }
-    state.scanned = offset + length;
-    scanner.scannedBytes = state.scanned;
+    scanner.scannedBytes = offset + length;
     Object.assign(state, { inString, escaping, afterColon, lastString, captured, searching, runStart });
   }
 

@@ -5,22 +5,13 @@
  * every young-generation GC until the next full one (src/upstream/transport.ts, docs/performance.md).
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles } from '../support/source-files.ts';
 
 const sourceRoot = fileURLToPath(new URL('../../src/', import.meta.url));
-
-async function sourceFiles(directory: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const entry of await readdir(directory, { withFileTypes: true })) {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) files.push(...(await sourceFiles(path)));
-    else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(path);
-  }
-  return files;
-}
 
 /** `function*` / `async function*` expressions and declarations, and `*name(` / `async *[key](` methods. */
 const generatorPattern = /\bfunction\s*\*|(?:^\s*|[{,]\s*)(?:async\s+)?\*\s*(?:\[[^\]]+\]|[A-Za-z_$][\w$]*)\s*\(/;

@@ -15,11 +15,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sourceFiles } from '../support/source-files.ts';
 
 const sourceRoot = fileURLToPath(new URL('../../src/', import.meta.url));
 const probe = fileURLToPath(new URL('./retention-probe.ts', import.meta.url));
@@ -36,16 +37,6 @@ const madeOncePerProcess = new Set([
   'store/redis/connection.ts',
   'keys/key-registry.ts',
 ]);
-
-async function sourceFiles(directory: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const entry of await readdir(directory, { withFileTypes: true })) {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) files.push(...(await sourceFiles(path)));
-    else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(path);
-  }
-  return files;
-}
 
 /** `get name(` / `set name(` at the start of a line (a class member or an object literal's accessor). */
 const accessorPattern = /^(\s*)(?:static\s+)?(?:get|set)\s+[\w$#]+\s*\(/;
