@@ -8,8 +8,13 @@
  * Stages of the upstream call: queued (undici request created → its headers written: waiting for a connection or
  * for undici's idle-socket check), upstream (headers written → answer headers read: the fake's latency plus any
  * time the answer waited for this event loop), body (answer headers → last byte). `server` is the client's whole
- * request as node:http saw it.
+ * request as node:http saw it. `before` (client request seen → upstream request created: parsing, translation,
+ * the lease; split into `routed`, up to Fastify calling the route's handler, and `handled`, the handler's part) and
+ * `after` (upstream body's last byte → client answer finished: decoding, encoding, writing) are
+ * agw's own time on the request's path; the request is followed from node:http to undici through an
+ * AsyncLocalStorage entered when node:http announces the request.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -25,7 +30,24 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const inFlight = new WeakMap<object, Stamps>();
 const serverStarts = new WeakMap<object, number>();
-const stages = { queued: [] as number[], upstream: [] as number[], body: [] as number[], server: [] as number[] };
+const stages = {
+  routed: [] as number[],
+  handled: [] as number[],
+  before: [] as number[],
+  queued: [] as number[],
+  upstream: [] as number[],
+  body: [] as number[],
+  after: [] as number[],
+  server: [] as number[],
+};
+/** The client request being served, so an upstream call can be matched to it. */
+interface Served {
+  started: number;
+  handlerStarted?: number;
+  lastUpstreamByte?: number;
+}
+const serving = new AsyncLocalStorage<Served>();
+const servedBy = new WeakMap<object, Served>();
 
 function keep(list: number[], value: number): void {
   list.push(value);
@@ -36,7 +58,15 @@ function on(channel: string, listener: (message: { request: object }) => void): 
   diagnostics.subscribe(channel, (message) => listener(message as { request: object }));
 }
 
-on('undici:request:create', ({ request }) => inFlight.set(request, { created: performance.now() }));
+on('undici:request:create', ({ request }) => {
+  const created = performance.now();
+  inFlight.set(request, { created });
+  const served = serving.getStore();
+  if (served === undefined) return;
+  keep(stages.before, created - served.started);
+  if (served.handlerStarted !== undefined) keep(stages.handled, created - served.handlerStarted);
+  servedBy.set(request, served);
+});
 on('undici:client:sendHeaders', ({ request }) => {
   const stamps = inFlight.get(request);
   if (stamps) stamps.sent = performance.now();
@@ -50,12 +80,30 @@ on('undici:request:trailers', ({ request }) => {
   if (stamps?.sent === undefined || stamps.headers === undefined) return;
   keep(stages.queued, stamps.sent - stamps.created);
   keep(stages.upstream, stamps.headers - stamps.sent);
-  keep(stages.body, performance.now() - stamps.headers);
+  const now = performance.now();
+  keep(stages.body, now - stamps.headers);
+  const served = servedBy.get(request);
+  if (served) served.lastUpstreamByte = now;
 });
-on('http.server.request.start', ({ request }) => serverStarts.set(request, performance.now()));
+on('http.server.request.start', ({ request }) => {
+  const started = performance.now();
+  serverStarts.set(request, started);
+  const served: Served = { started };
+  servedBy.set(request, served);
+  serving.enterWith(served);
+});
+diagnostics.subscribe('tracing:fastify.request.handler:start', () => {
+  const served = serving.getStore();
+  if (served === undefined || served.handlerStarted !== undefined) return;
+  served.handlerStarted = performance.now();
+  keep(stages.routed, served.handlerStarted - served.started);
+});
 on('http.server.response.finish', ({ request }) => {
+  const now = performance.now();
   const started = serverStarts.get(request);
-  if (started !== undefined) keep(stages.server, performance.now() - started);
+  if (started !== undefined) keep(stages.server, now - started);
+  const lastByte = servedBy.get(request)?.lastUpstreamByte;
+  if (lastByte !== undefined) keep(stages.after, now - lastByte);
 });
 
 function percentiles(values: number[]): { p50: number; p99: number } {
@@ -70,9 +118,13 @@ process.on('SIGUSR2', () => {
   writeFileSync(
     out,
     JSON.stringify({
+      routed: percentiles(stages.routed),
+      handled: percentiles(stages.handled),
+      before: percentiles(stages.before),
       queued: percentiles(stages.queued),
       upstream: percentiles(stages.upstream),
       body: percentiles(stages.body),
+      after: percentiles(stages.after),
       server: percentiles(stages.server),
       eventLoopDelay: {
         p50: Number((loopDelay.percentile(50) / 1e6).toFixed(3)),

@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
+import { FlushTimer } from './flush-timer.ts';
 import { type Logger, silentLogger } from './log-port.ts';
 import { type RequestLogEntry, type RequestLogRow, type RequestProtocol, toStoredRow } from './request-log-row.ts';
 import { openOrDisabled, openSqliteFile } from './sqlite-file.ts';
@@ -26,7 +27,7 @@ export interface RequestLogOptions {
   batch?: {
     /** A queue this long is flushed at once instead of waiting for the timer. Default 200. */
     maxRows?: number;
-    /** The flush timer period, ms; 0 turns the timer off (tests flush by hand). Default 250. */
+    /** Most ms a queued row waits for its write (the timer starts with the first queued row); 0 turns the timer off (tests flush by hand). Default 250. */
     intervalMs?: number;
     /** At most this many rows wait in memory; beyond it the oldest are dropped and counted. Default 10 000. */
     maxQueue?: number;
@@ -222,7 +223,8 @@ function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
 
 /**
  * Opens (or creates) the request log: SQLite in WAL mode, one connection, prepared statements. `record` only
- * queues in memory; a timer writes the queue in one transaction, off the request's path. Retention deletes by
+ * queues in memory; a timer started by the first queued row writes the queue in one transaction, off the
+ * request's path. Retention deletes by
  * age and by row count, both in ms and rows, at open and then at most every `retention.intervalMs` after writes.
  * @throws GatewayError `AGW_STORE_IO` when the file cannot be opened or is not a database; use
  * {@link openRequestLogOrDisabled} to keep running without a request log instead.
@@ -295,14 +297,12 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
     }
   };
 
-  const timer = intervalMs > 0 ? setInterval(flush, intervalMs) : undefined;
-  timer?.unref();
+  const timer = new FlushTimer(intervalMs, flush);
 
   try {
     prune();
   } catch (error) {
     database.close();
-    if (timer) clearInterval(timer);
     throw new GatewayError('AGW_STORE_IO', `The request log database ${options.path} cannot be pruned.`, {
       cause: error,
     });
@@ -329,6 +329,7 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
           stats.dropped += 1;
         }
         queue.push(toStoredRow(entry, now()));
+        timer.arm();
         if (queue.length >= batchRows && immediate === undefined && intervalMs > 0) {
           immediate = setImmediate(() => {
             immediate = undefined;
@@ -395,7 +396,7 @@ export function openRequestLog(options: RequestLogOptions): RequestLog {
       if (closed) return;
       flush();
       closed = true;
-      if (timer) clearInterval(timer);
+      timer.cancel();
       if (immediate) clearImmediate(immediate);
       database.close();
     },

@@ -9,6 +9,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { GatewayError } from '../errors/catalogue.ts';
+import { FlushTimer } from './flush-timer.ts';
 import { type Logger, silentLogger } from './log-port.ts';
 import { openOrDisabled, openSqliteFile } from './sqlite-file.ts';
 import { inWriteTransaction } from './sqlite-transaction.ts';
@@ -41,7 +42,7 @@ export interface ResponseStoreOptions {
     /** Only the newest responses up to this many bytes (JSON text) are kept. Default 256 MiB. */
     maxBytes?: number;
   };
-  /** The write timer period, ms; 0 turns the timer off (tests flush by hand). Default 250. */
+  /** Most ms a saved response waits for its write (the timer starts with the first one queued); 0 turns the timer off (tests flush by hand). Default 250. */
   flushIntervalMs?: number;
   /** SQLite busy timeout, ms. Default 5000. */
   busyTimeoutMs?: number;
@@ -151,12 +152,10 @@ export function openResponseStore(options: ResponseStoreOptions): ResponseStore 
     }
   };
 
-  const timer = intervalMs > 0 ? setInterval(flush, intervalMs) : undefined;
-  timer?.unref();
+  const timer = new FlushTimer(intervalMs, flush);
   try {
     prune();
   } catch (error) {
-    if (timer) clearInterval(timer);
     database.close();
     throw new GatewayError('AGW_STORE_IO', `The response store in ${options.path} cannot be pruned.`, { cause: error });
   }
@@ -169,6 +168,7 @@ export function openResponseStore(options: ResponseStoreOptions): ResponseStore 
       queue.delete(response.id);
       queue.set(response.id, response);
       if (queue.size > maxRows) queue.delete(queue.keys().next().value as string);
+      timer.arm();
     },
     get(id) {
       const queued = queue.get(id);
@@ -194,7 +194,7 @@ export function openResponseStore(options: ResponseStoreOptions): ResponseStore 
       if (closed) return;
       flush();
       closed = true;
-      if (timer) clearInterval(timer);
+      timer.cancel();
       database.close();
     },
   };

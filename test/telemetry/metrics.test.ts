@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import perfHooks from 'node:perf_hooks';
 import { describe, test } from 'node:test';
-import { createMetrics } from '../../src/telemetry/metrics.ts';
+import { createMetrics, eventLoopSampleMs } from '../../src/telemetry/metrics.ts';
 
 function sample(body: string, series: string): number | undefined {
   const line = body.split('\n').find((candidate) => candidate.startsWith(`${series} `));
@@ -128,6 +129,15 @@ describe('metrics', () => {
     assert.ok(one.body.includes('process_cpu_user_seconds_total'));
     assert.equal(sample(one.body, 'agw_sse_heartbeats_total'), 1);
     assert.equal(sample(two.body, 'agw_sse_heartbeats_total'), 0);
+  });
+
+  test('the event-loop lag timer samples every 100 ms, not every 10 ms (an idle gateway sleeps)', (context) => {
+    const monitor = context.mock.method(perfHooks, 'monitorEventLoopDelay');
+    createMetrics();
+    createMetrics({ defaultMetrics: false });
+    assert.equal(monitor.mock.callCount(), 1);
+    assert.deepEqual(monitor.mock.calls[0]?.arguments, [{ resolution: eventLoopSampleMs }]);
+    assert.equal(eventLoopSampleMs, 100);
   });
 });
 

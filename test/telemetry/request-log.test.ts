@@ -165,13 +165,20 @@ describe('request log', () => {
     log.close();
   });
 
-  test('the timer flushes without anyone calling flush', async () => {
-    const log = openRequestLog({ path: databasePath(), batch: { intervalMs: 5, maxRows: 1000 } });
+  test('a timer started by the first queued row writes it intervalMs later, without anyone calling flush', (context) => {
+    context.mock.timers.enable({ apis: ['setTimeout'] });
+    const log = openRequestLog({ path: databasePath(), batch: { intervalMs: 250, maxRows: 1000 } });
+    context.mock.timers.tick(1_000);
     log.record(entry());
-    for (let waited = 0; waited < 400 && log.stats().written === 0; waited += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    assert.equal(log.stats().written, 1);
+    context.mock.timers.tick(100);
+    log.record(entry());
+    context.mock.timers.tick(149);
+    assert.equal(log.stats().written, 0);
+    context.mock.timers.tick(1);
+    assert.equal(log.stats().written, 2);
+    log.record(entry());
+    context.mock.timers.tick(250);
+    assert.equal(log.stats().written, 3);
     log.close();
   });
 

@@ -50,6 +50,29 @@ describe('response store', () => {
     reopened.close();
   });
 
+  test('a timer started by the first save writes the queue flushIntervalMs later', (context) => {
+    context.mock.timers.enable({ apis: ['setTimeout'] });
+    const file = databasePath();
+    const store = open(file, { now: start }, { flushIntervalMs: 250 });
+    const rowsOnDisk = (): number => {
+      const database = new DatabaseSync(file, { readOnly: true });
+      try {
+        return Number(
+          (database.prepare('SELECT count(*) AS rows FROM stored_responses').get() as { rows: number }).rows,
+        );
+      } finally {
+        database.close();
+      }
+    };
+    context.mock.timers.tick(1_000);
+    store.save(stored('resp_1', start));
+    context.mock.timers.tick(249);
+    assert.equal(rowsOnDisk(), 0);
+    context.mock.timers.tick(1);
+    assert.equal(rowsOnDisk(), 1);
+    store.close();
+  });
+
   test('delete removes queued and written responses', () => {
     const store = open(databasePath(), { now: start });
     store.save(stored('resp_queued', start));
