@@ -2,8 +2,8 @@
  * `npm run bench:added-latency`: what agw adds to each request while far from saturated, measured with
  * sub-millisecond resolution. The fake answers after `--latency` ms (50 by default); `--connections` clients
  * (16) send `--requests` requests (2,000) directly to the fake, through a bare Node relay (bench/bare-proxy.ts:
- * the cost of the extra hop alone) and through agw, alternating for
- * `--rounds` rounds (5). Reports the medians over the rounds, the gateway's CPU per request and its event-loop
+ * the cost of the extra hop alone), through a minimal gateway (bench/minimal-gateway.ts: agw's stack doing only
+ * the translation no gateway can skip) and through agw, alternating for `--rounds` rounds (5). Reports the medians over the rounds, the gateway's CPU per request and its event-loop
  * wake-ups per request (from /proc: voluntary context switches), which is where waiting hides.
  *
  * `--arrivals open` replaces the sixteen clients by requests arriving at random at the rate that keeps sixteen in
@@ -93,23 +93,34 @@ async function main(): Promise<void> {
   const fakeOrigin = new URL(processes.fake.v1internal).origin;
   const bare = await startChild(['bench/bare-proxy.ts', fakeOrigin], {}, /^bare proxy on /);
   const bareOrigin = /(http:\/\/[\d.]+:\d+)/.exec(bare.line)?.[1] ?? '';
+  let minimal: Awaited<ReturnType<typeof startChild>> | undefined;
   try {
-    const { direct, agw } = await benchTargets(processes.fake, processes.gatewayUrl);
+    const targets = await benchTargets(processes.fake, processes.gatewayUrl);
+    minimal = await startChild(
+      ['bench/minimal-gateway.ts', fakeOrigin, targets.accessToken, targets.projectId],
+      {},
+      /^minimal gateway on /,
+    );
+    const minimalPid = minimal.child.pid!;
+    const minimalOrigin = /(http:\/\/[\d.]+:\d+)/.exec(minimal.line)?.[1] ?? '';
+    const { direct, agw } = targets;
     const directTarget = direct('streamGenerateContent?alt=sse', 'gemini-3-flash');
     const bareTarget = { ...directTarget, url: directTarget.url.replace(fakeOrigin, bareOrigin) };
     const agwTarget = agw('/v1/chat/completions', {
       model: 'gemini-3-flash',
       messages: [{ role: 'user', content: 'benchmark prompt' }],
     });
-    // Warm both paths (JIT, keep-alive sockets, token refresh) before measuring.
-    await fineLatency(agwTarget, connections, Math.min(requests, 500));
-    await fineLatency(directTarget, connections, Math.min(requests, 500));
-    await fineLatency(bareTarget, connections, Math.min(requests, 500));
+    const minimalTarget = { ...agwTarget, url: agwTarget.url.replace(processes.gatewayUrl, minimalOrigin) };
+    // Warm every path (JIT, keep-alive sockets, token refresh) before measuring.
+    for (const target of [agwTarget, directTarget, bareTarget, minimalTarget]) {
+      await fineLatency(target, connections, Math.min(requests, 500));
+    }
 
     const rows: Array<Record<string, number>> = [];
     for (let round_ = 0; round_ < rounds; round_ += 1) {
       const directRun = await measure(directTarget, round_);
       const bareRun = await measured(bare.child.pid!, () => measure(bareTarget, round_));
+      const minimalRun = await measured(minimalPid, () => measure(minimalTarget, round_));
       const agwRun = await measured(pid, () => measure(agwTarget, round_));
       rows.push({
         directP50Ms: directRun.p50Ms,
@@ -122,13 +133,16 @@ async function main(): Promise<void> {
         addedP99Ms: agwRun.p99Ms - directRun.p99Ms,
         bareAddedP50Ms: bareRun.p50Ms - directRun.p50Ms,
         bareAddedP99Ms: bareRun.p99Ms - directRun.p99Ms,
+        minimalAddedP50Ms: minimalRun.p50Ms - directRun.p50Ms,
+        minimalAddedP99Ms: minimalRun.p99Ms - directRun.p99Ms,
         cpuMicrosecondsPerRequest: agwRun.cpuMicroseconds / requests,
         bareCpuMicrosecondsPerRequest: bareRun.cpuMicroseconds / requests,
+        minimalCpuMicrosecondsPerRequest: minimalRun.cpuMicroseconds / requests,
         wakeUpsPerRequest: agwRun.switches / requests,
         bareWakeUpsPerRequest: bareRun.switches / requests,
       });
       console.error(
-        `round ${round_ + 1}: added p50 / p99 ms: agw ${round(agwRun.p50Ms - directRun.p50Ms, 3)} / ${round(agwRun.p99Ms - directRun.p99Ms, 3)}, bare relay ${round(bareRun.p50Ms - directRun.p50Ms, 3)} / ${round(bareRun.p99Ms - directRun.p99Ms, 3)}`,
+        `round ${round_ + 1}: added p50 / p99 ms: agw ${round(agwRun.p50Ms - directRun.p50Ms, 3)} / ${round(agwRun.p99Ms - directRun.p99Ms, 3)}, bare relay ${round(bareRun.p50Ms - directRun.p50Ms, 3)} / ${round(bareRun.p99Ms - directRun.p99Ms, 3)}, minimal gateway ${round(minimalRun.p50Ms - directRun.p50Ms, 3)} / ${round(minimalRun.p99Ms - directRun.p99Ms, 3)}`,
       );
     }
     const summary: Record<string, number> = {};
@@ -157,6 +171,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await stop(bare.child);
+    if (minimal) await stop(minimal.child);
     await stop(processes.gatewayChild);
     await stop(processes.fakeChild);
   }

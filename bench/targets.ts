@@ -6,6 +6,9 @@ import type { Target } from './fine-latency.ts';
 import { type FakeGoogleInfo, fakeAccessToken } from './processes.ts';
 
 export interface BenchTargets {
+  /** The bearer and project the direct target uses (a stand-in gateway calls the fake with them too). */
+  accessToken: string;
+  projectId: string;
   /** `method` is the v1internal method with its query, e.g. `streamGenerateContent?alt=sse`. */
   direct(method: string, model: string): Target;
   agw(path: string, body: unknown): Target;
@@ -32,6 +35,8 @@ export async function benchTargets(fake: FakeGoogleInfo, gatewayUrl: string): Pr
       request: { contents: [{ role: 'user', parts: [{ text: 'benchmark prompt' }] }] },
     });
   return {
+    accessToken,
+    projectId,
     direct: (method, model) => ({
       url: `${fake.v1internal}:${method}`,
       headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
