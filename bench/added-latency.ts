@@ -3,8 +3,9 @@
  * sub-millisecond resolution. The fake answers after `--latency` ms (50 by default); `--connections` clients
  * (16) send `--requests` requests (2,000) directly to the fake, through a bare Node relay (bench/bare-proxy.ts:
  * the cost of the extra hop alone), through a minimal gateway (bench/minimal-gateway.ts: agw's stack doing only
- * the translation no gateway can skip) and through agw, alternating for `--rounds` rounds (5). Reports the medians over the rounds, the gateway's CPU per request and its event-loop
- * wake-ups per request (from /proc: voluntary context switches), which is where waiting hides.
+ * the translation no gateway can skip) and through agw, alternating for `--rounds` rounds (5). Reports the
+ * medians over the rounds, the gateway's CPU per request and its event-loop wake-ups per request (from /proc:
+ * voluntary context switches), which is where waiting hides.
  *
  * `--arrivals open` replaces the sixteen clients by requests arriving at random at the rate that keeps sixteen in
  * flight on average (320/s with a 50 ms upstream); see openLoopLatency in fine-latency.ts for why both are shown.

@@ -9,10 +9,10 @@
  * for undici's idle-socket check), upstream (headers written → answer headers read: the fake's latency plus any
  * time the answer waited for this event loop), body (answer headers → last byte). `server` is the client's whole
  * request as node:http saw it. `before` (client request seen → upstream request created: parsing, translation,
- * the lease; split into `routed`, up to Fastify calling the route's handler, and `handled`, the handler's part) and
- * `after` (upstream body's last byte → client answer finished: decoding, encoding, writing) are
- * agw's own time on the request's path; the request is followed from node:http to undici through an
- * AsyncLocalStorage entered when node:http announces the request.
+ * the lease; split into `routed`, up to Fastify calling the route's handler, and `handled`, the handler's part)
+ * and `after` (upstream body's last byte → client answer finished: decoding, encoding, writing) are agw's own
+ * time on the request's path; the request is followed from node:http to undici through an AsyncLocalStorage
+ * entered when node:http announces the request.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
@@ -29,7 +29,6 @@ const kept = 4000;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const inFlight = new WeakMap<object, Stamps>();
-const serverStarts = new WeakMap<object, number>();
 const stages = {
   routed: [] as number[],
   handled: [] as number[],
@@ -86,9 +85,7 @@ on('undici:request:trailers', ({ request }) => {
   if (served) served.lastUpstreamByte = now;
 });
 on('http.server.request.start', ({ request }) => {
-  const started = performance.now();
-  serverStarts.set(request, started);
-  const served: Served = { started };
+  const served: Served = { started: performance.now() };
   servedBy.set(request, served);
   serving.enterWith(served);
 });
@@ -99,11 +96,11 @@ diagnostics.subscribe('tracing:fastify.request.handler:start', () => {
   keep(stages.routed, served.handlerStarted - served.started);
 });
 on('http.server.response.finish', ({ request }) => {
+  const served = servedBy.get(request);
+  if (served === undefined) return;
   const now = performance.now();
-  const started = serverStarts.get(request);
-  if (started !== undefined) keep(stages.server, now - started);
-  const lastByte = servedBy.get(request)?.lastUpstreamByte;
-  if (lastByte !== undefined) keep(stages.after, now - lastByte);
+  keep(stages.server, now - served.started);
+  if (served.lastUpstreamByte !== undefined) keep(stages.after, now - served.lastUpstreamByte);
 });
 
 function percentiles(values: number[]): { p50: number; p99: number } {

@@ -94,8 +94,8 @@ function assertAccountId(accountId: string): void {
 const seconds = (milliseconds: number): number => Math.max(0, milliseconds) / 1000;
 
 /**
- * The period of the timer behind `nodejs_eventloop_lag_*`. prom-client's default, 10 ms, wakes an idle gateway 100
- * times a second (three wake-ups in four while idle, measured with strace) and doubles its idle CPU; 100 ms still
+ * The period of the timer behind `nodejs_eventloop_lag_*`. prom-client's default, 10 ms, woke an idle gateway 100
+ * times a second (100 of its 120 wake-ups a second, measured with strace) and doubled its idle CPU; 100 ms still
  * takes 150 samples per 15 s scrape, and a stall longer than the period is always caught.
  */
 export const eventLoopSampleMs = 100;

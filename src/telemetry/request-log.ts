@@ -27,7 +27,10 @@ export interface RequestLogOptions {
   batch?: {
     /** A queue this long is flushed at once instead of waiting for the timer. Default 200. */
     maxRows?: number;
-    /** Most ms a queued row waits for its write (the timer starts with the first queued row); 0 turns the timer off (tests flush by hand). Default 250. */
+    /**
+     * Most ms a queued row waits for its write (the timer starts with the first queued row); 0 turns the timer off
+     * (tests flush by hand). Default 250.
+     */
     intervalMs?: number;
     /** At most this many rows wait in memory; beyond it the oldest are dropped and counted. Default 10 000. */
     maxQueue?: number;
@@ -224,8 +227,8 @@ function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
 /**
  * Opens (or creates) the request log: SQLite in WAL mode, one connection, prepared statements. `record` only
  * queues in memory; a timer started by the first queued row writes the queue in one transaction, off the
- * request's path. Retention deletes by
- * age and by row count, both in ms and rows, at open and then at most every `retention.intervalMs` after writes.
+ * request's path. Retention deletes by age and by row count, both in ms and rows, at open and then at most every
+ * `retention.intervalMs` after writes.
  * @throws GatewayError `AGW_STORE_IO` when the file cannot be opened or is not a database; use
  * {@link openRequestLogOrDisabled} to keep running without a request log instead.
  */

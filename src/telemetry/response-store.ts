@@ -42,7 +42,10 @@ export interface ResponseStoreOptions {
     /** Only the newest responses up to this many bytes (JSON text) are kept. Default 256 MiB. */
     maxBytes?: number;
   };
-  /** Most ms a saved response waits for its write (the timer starts with the first one queued); 0 turns the timer off (tests flush by hand). Default 250. */
+  /**
+   * Most ms a saved response waits for its write (the timer starts with the first one queued); 0 turns the timer
+   * off (tests flush by hand). Default 250.
+   */
   flushIntervalMs?: number;
   /** SQLite busy timeout, ms. Default 5000. */
   busyTimeoutMs?: number;
