@@ -183,8 +183,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   await replayTokenJournal(store, logger);
   await reloadPool();
-  const stopWatching = store.watch((change) => {
-    void reloadPool()
+  // What a seen change sets off (reload, then a first quota snapshot for new accounts) is tracked so close() can
+  // wait for it: a reaction still running after close would write into a data directory its owner may be removing.
+  const watchReactions = new Set<Promise<void>>();
+  const stopWatchingFiles = store.watch((change) => {
+    const reaction = reloadPool()
       .then(async () => {
         const ids = change.accountIds === 'all' ? ['*'] : change.accountIds;
         for (const accountId of ids) events.publish({ type: 'account', accountId });
@@ -196,7 +199,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         }
       })
       .catch((error: unknown) => logger.error({ err: error }, 'reloading the accounts failed'));
+    watchReactions.add(reaction);
+    void reaction.finally(() => watchReactions.delete(reaction));
   });
+  /** Stops watching, then waits for every reaction already started (they may start more: wait until none is left). */
+  const stopWatching = async (): Promise<void> => {
+    stopWatchingFiles();
+    while (watchReactions.size > 0) await Promise.all([...watchReactions]);
+  };
 
   const requestLog = openRequestLogOrDisabled({
     path: join(initial.dataDir, 'agw.db'),
@@ -286,11 +296,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const exposure = checkExposure(binding, liveConfig.current());
   if (exposure.refused) {
     await app.close();
+    await stopWatching();
     await pool.settle();
     await outbound.close();
     userKeys?.close();
     requestLog.close();
-    stopWatching();
     liveConfig.close();
     pool.close();
     await opened.close();
@@ -313,9 +323,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     listening,
     ...(exposure.message ? { warning: exposure.message } : {}),
     async close() {
+      // Watching stops first: a change seen later could start a quota round after the refresher stopped.
+      await stopWatching();
       await warmUp.stop();
       await quotaRefresher.stop();
-      stopWatching();
       liveConfig.close();
       await app.close();
       await pool.settle();
