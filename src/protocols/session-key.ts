@@ -1,7 +1,7 @@
 /**
  * The session key that sticky account selection, signature caches and the v1internal `requestId` use.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface SessionKeyInput {
   /** An explicit session id from the client (header), used as it is when non-empty. */
@@ -24,5 +24,5 @@ export function deriveSessionKey(input: SessionKeyInput): string {
   const explicit = input.explicit?.trim();
   if (explicit !== undefined && explicit !== '') return explicit;
   const chosen = input.texts.find(isDistinctive) ?? input.texts.find((text) => text.trim() !== '') ?? '';
-  return `sid-${createHash('sha256').update(chosen).digest('hex').slice(0, 16)}`;
+  return `sid-${hash('sha256', chosen, 'hex').slice(0, 16)}`;
 }

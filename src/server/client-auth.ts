@@ -4,7 +4,7 @@
  * SDKs send); comparison is constant-time; an empty configured key never matches anything; repeated failures
  * from one address are throttled.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 export interface PresentedKey {
   value: string;
@@ -24,7 +24,8 @@ export function extractPresentedKey(
 ): PresentedKey | undefined {
   const authorization = firstHeader(headers['authorization'])?.trim();
   if (authorization) {
-    const value = /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '') : authorization;
+    // `Bearer` with nothing after it (trimmed away) is no key, not the key "Bearer".
+    const value = /^bearer(\s+|$)/i.test(authorization) ? authorization.replace(/^bearer(\s+|$)/i, '') : authorization;
     if (value !== '') return { value, source: 'authorization' };
   }
   const apiKey = firstHeader(headers['x-api-key'])?.trim();
@@ -38,12 +39,21 @@ export function extractPresentedKey(
   return undefined;
 }
 
+/** Digests of the configured secrets (API key, admin password): they change only with the configuration. */
+const expectedDigests = new Map<string, Buffer>();
+const maxExpectedDigests = 8;
+
 /** Constant-time equality that also hides the length of the secret (both sides are hashed first). */
 export function secretsEqual(presented: string, expected: string): boolean {
   if (expected === '') return false;
-  const left = createHash('sha256').update(presented).digest();
-  const right = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(left, right);
+  let right = expectedDigests.get(expected);
+  if (right === undefined) {
+    // Replaced secrets are dropped wholesale: a handful of entries, refilled by the next comparison.
+    if (expectedDigests.size >= maxExpectedDigests) expectedDigests.clear();
+    right = hash('sha256', expected, 'buffer');
+    expectedDigests.set(expected, right);
+  }
+  return timingSafeEqual(hash('sha256', presented, 'buffer'), right);
 }
 
 export function rejectionMessage(presented: PresentedKey | undefined, configuredKeyEmpty: boolean): string {
@@ -86,7 +96,7 @@ export function createFailureThrottle(options: { limitPerMinute: number; now: ()
     recordFailure(address: string, presented: string | undefined): void {
       if (presented === undefined || presented === '') return;
       const tried = recent(address);
-      tried.set(createHash('sha256').update(presented).digest('base64url').slice(0, 22), options.now());
+      tried.set(hash('sha256', presented, 'base64url').slice(0, 22), options.now());
       guesses.delete(address);
       guesses.set(address, tried);
       if (guesses.size > maxAddresses) guesses.delete(guesses.keys().next().value as string);

@@ -5,7 +5,7 @@
  * fallback (the pool's rotation loop is the only retry loop), never reads a 2xx body itself, and never logs
  * bodies or tokens. Its owner (the composition root) closes it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors/catalogue.ts';
 import { callDeadline } from './call-deadline.ts';
@@ -122,9 +122,23 @@ const maxIdentityPools = 256;
 function identityOf(headers: Readonly<Record<string, string>>, proxy: ProxyChoice | undefined): string {
   const bearer = headers['authorization'] ?? headers['Authorization'] ?? '';
   // The proxy is part of the identity: a pool never mixes a direct connection with a tunnel, or two proxies.
-  return createHash('sha256')
-    .update(proxy === undefined ? bearer : `${bearer}\n${proxy.url}`)
-    .digest('base64url');
+  return hash('sha256', proxy === undefined ? bearer : `${bearer}\n${proxy.url}`, 'base64url');
+}
+
+/** Parsed call URLs: a handful (endpoints × methods), parsed once instead of on every call. */
+const parsedTargets = new Map<string, { origin: string; path: string }>();
+const maxParsedTargets = 256;
+
+/** The origin and path undici is given for a call URL; throws TypeError for a URL that does not parse. */
+function targetOf(url: string): { origin: string; path: string } {
+  let target = parsedTargets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (parsedTargets.size >= maxParsedTargets) parsedTargets.clear();
+    parsedTargets.set(url, target);
+  }
+  return target;
 }
 
 /** Creates the transport; its Agents live until close(). */
@@ -192,10 +206,10 @@ export function createUpstreamTransport(
         const proxy = proxies?.choose(url, call.proxy);
         let response: DispatchAnswer;
         try {
-          const target = new URL(url);
+          const target = targetOf(url);
           response = await dispatchCall(dispatcherFor(call.headers, proxy), {
             origin: target.origin,
-            path: `${target.pathname}${target.search}`,
+            path: target.path,
             headers: Array.isArray(call.body)
               ? { ...call.headers, 'content-length': String(byteLength(call.body)) }
               : call.headers,

@@ -44,6 +44,20 @@ const fnvPrime = 1099511628211n;
  * wrapping at 64 bits, stringified as a signed integer.
  */
 export function accountSessionId(accountId: string): string {
+  let known = sessionIds.get(accountId);
+  if (known === undefined) {
+    // BigInt arithmetic per byte costs microseconds; a pool has a few accounts, each hashed once.
+    if (sessionIds.size >= maxSessionIds) sessionIds.clear();
+    known = fnvSessionId(accountId);
+    sessionIds.set(accountId, known);
+  }
+  return known;
+}
+
+const sessionIds = new Map<string, string>();
+const maxSessionIds = 1024;
+
+function fnvSessionId(accountId: string): string {
   let hash = fnvOffsetBasis;
   for (const byte of new TextEncoder().encode(accountId)) {
     hash = BigInt.asUintN(64, hash * fnvPrime);
