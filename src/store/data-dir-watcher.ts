@@ -34,6 +34,9 @@ export interface WatchDataDirectoryOptions {
 
 type Snapshot = Map<string, string>;
 
+/** Stats a sweep has in flight at once (libuv's thread pool has four threads by default). */
+const statsAtOnce = 8;
+
 /** Starts watching; returns the function that stops it. */
 export function watchDataDirectory(options: WatchDataDirectoryOptions): () => void {
   const { dataDir, classify, listener, logger } = options;
@@ -77,15 +80,20 @@ export function watchDataDirectory(options: WatchDataDirectoryOptions): () => vo
       } catch {
         continue;
       }
-      for (const name of names) {
-        if (isIgnored(name)) continue;
-        const relative = directory === '' ? name : `${directory}/${name}`;
-        if (classify(relative) === undefined) continue;
-        try {
-          const info = await stat(join(dataDir, relative));
-          snapshot.set(relative, `${info.ino}:${info.size}:${info.mtimeMs}`);
-        } catch {
-          // Removed between readdir and stat: it is absent from this snapshot, which is what a diff needs.
+      const watched = names
+        .filter((name) => !isIgnored(name))
+        .map((name) => (directory === '' ? name : `${directory}/${name}`))
+        .filter((relative) => classify(relative) !== undefined);
+      // A few stats at a time: each one finished alone wakes the event loop, and an idle gateway sweeps twice a
+      // second; a bounded batch keeps a pool of thousands of files from filling libuv's thread pool.
+      for (let start = 0; start < watched.length; start += statsAtOnce) {
+        const batch = watched.slice(start, start + statsAtOnce);
+        const infos = await Promise.all(
+          // Removed between readdir and stat: absent from this snapshot, which is what a diff needs.
+          batch.map((relative) => stat(join(dataDir, relative)).catch(() => undefined)),
+        );
+        for (const [index, info] of infos.entries()) {
+          if (info !== undefined) snapshot.set(batch[index]!, `${info.ino}:${info.size}:${info.mtimeMs}`);
         }
       }
     }
