@@ -24,14 +24,16 @@ test('close() carries a seen account change through before it resolves, and noth
 
     // Close the moment the gateway announces the new account: its reaction has reloaded the pool and is about to
     // ask for the first quota snapshot.
-    let addedId: string | undefined;
+    // Any account but the first one is the added one (its id is known only once enrolment returns, which may be
+    // after the gateway saw the file).
+    const firstId = harness.accounts.get('first@example.com')!.id;
     let closing: Promise<void> | undefined;
     const stopListening = harness.gateway.services.events.subscribe((event) => {
-      if (closing !== undefined || event.type !== 'account' || addedId === undefined) return;
-      if (event.accountId === addedId || event.accountId === '*') closing = harness.gateway.close();
+      if (closing !== undefined || event.type !== 'account' || event.accountId === firstId) return;
+      closing = harness.gateway.close();
     });
     const enrolled = await enrollAccount(refreshToken, google, other);
-    addedId = enrolled.account.id;
+    const addedId = enrolled.account.id;
     await google.close();
     const deadline = Date.now() + 15_000;
     while (closing === undefined) {
