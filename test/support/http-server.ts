@@ -81,11 +81,24 @@ export async function startServer(handler: RawHandler): Promise<TestServer> {
   return record;
 }
 
-/** A port nothing listens on (bound, then released). */
+/**
+ * A port nothing listens on (bound, then released). It is taken below the kernels' ephemeral ranges (Linux
+ * 32768-60999, macOS 49152-65535): a port from `listen(0)` could be handed straight to the next `listen(0)` of a
+ * test running alongside, which then answered where a refusal was expected.
+ */
 export async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let tries = 0; ; tries += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) {
+      if (tries >= 50) throw new Error('no free port found between 20000 and 30000');
+      continue;
+    }
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
 }
