@@ -125,22 +125,6 @@ function identityOf(headers: Readonly<Record<string, string>>, proxy: ProxyChoic
   return hash('sha256', proxy === undefined ? bearer : `${bearer}\n${proxy.url}`, 'base64url');
 }
 
-/** Parsed call URLs: a handful (endpoints × methods), parsed once instead of on every call. */
-const parsedTargets = new Map<string, { origin: string; path: string }>();
-const maxParsedTargets = 256;
-
-/** The origin and path undici is given for a call URL; throws TypeError for a URL that does not parse. */
-function targetOf(url: string): { origin: string; path: string } {
-  let target = parsedTargets.get(url);
-  if (target === undefined) {
-    const parsed = new URL(url);
-    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-    if (parsedTargets.size >= maxParsedTargets) parsedTargets.clear();
-    parsedTargets.set(url, target);
-  }
-  return target;
-}
-
 /** Creates the transport; its Agents live until close(). */
 export function createUpstreamTransport(
   settings: TransportSettings,
@@ -206,10 +190,10 @@ export function createUpstreamTransport(
         const proxy = proxies?.choose(url, call.proxy);
         let response: DispatchAnswer;
         try {
-          const target = targetOf(url);
+          const target = new URL(url);
           response = await dispatchCall(dispatcherFor(call.headers, proxy), {
             origin: target.origin,
-            path: target.path,
+            path: `${target.pathname}${target.search}`,
             headers: Array.isArray(call.body)
               ? { ...call.headers, 'content-length': String(byteLength(call.body)) }
               : call.headers,

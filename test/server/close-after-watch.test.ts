@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGoogleClients } from '../../src/google/clients.ts';
 import { enrollAccount } from '../../src/google/enroll-account.ts';
 import { openAccountStore } from '../../src/store/account-store.ts';
-import { startHarness } from '../harness/gateway-harness.ts';
+import { eventually, startHarness } from '../harness/gateway-harness.ts';
 
 test('close() carries a seen account change through before it resolves, and nothing runs after it', async () => {
   const harness = await startHarness({ accounts: [{ email: 'first@example.com', tier: 'PRO' }], quotaRefresh: true });
@@ -35,11 +35,7 @@ test('close() carries a seen account change through before it resolves, and noth
     const enrolled = await enrollAccount(refreshToken, google, other);
     const addedId = enrolled.account.id;
     await google.close();
-    const deadline = Date.now() + 15_000;
-    while (closing === undefined) {
-      assert.ok(Date.now() < deadline, 'the gateway announced the added account');
-      await sleep(10);
-    }
+    await eventually(() => (closing === undefined ? undefined : true), 15_000, 'the gateway announcing the account');
     await closing;
     stopListening();
     const linesAtClose = harness.logLines.length;
